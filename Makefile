@@ -1,0 +1,81 @@
+# Atoll: the one entry point. See README.md.
+#   make deps    install every Debian package the project needs (as root)
+#   make         build/kernel.elf and build/atoll.iso
+#   make run     boot the ISO in QEMU, serial console on this terminal
+#   make test    host unit tests, fuzzers, boot scenarios (ends N passed, N failed)
+#   make bench   benchmarks, reports in bench/
+#   make clean
+
+BUILD := build
+CC := gcc
+NASM := nasm
+LD := ld
+PYTHON := python3
+
+DEBIAN_PACKAGES := gcc make nasm binutils python3 clang llvm libclang-rt-14-dev clang-format \
+	grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf qemu-system-x86 \
+	bochs bochsbios vgabios busybox-static cpio iproute2 wireguard-tools wireguard-go
+
+KERNEL_CFLAGS := -std=c11 -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie \
+	-mno-red-zone -mcmodel=kernel -mgeneral-regs-only -fno-stack-protector \
+	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-O2 -g -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+	-I. -Ikernel -Ikernel/include -MMD -MP
+KERNEL_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
+	-T arch/x86_64/linker.ld
+
+KERNEL_C := $(wildcard arch/x86_64/*.c) $(wildcard kernel/*.c) $(wildcard vtx/*.c)
+KERNEL_ASM := $(wildcard arch/x86_64/*.asm)
+KERNEL_OBJ := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) \
+	$(patsubst %.asm,$(BUILD)/k/%.o,$(KERNEL_ASM))
+
+# The default command line of `make` and `make run`.
+CMDLINE ?= console=ttyS0
+
+.PHONY: all deps run test bench clean format check-format host-tests fuzzers
+all: $(BUILD)/kernel.elf $(BUILD)/atoll.iso
+
+deps:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEBIAN_PACKAGES)
+
+$(BUILD)/k/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/k/%.o: %.asm arch/x86_64/layout.inc
+	@mkdir -p $(dir $@)
+	@echo "  NASM    $<"
+	@$(NASM) -f elf64 -g -F dwarf -i arch/x86_64/ $< -o $@
+
+$(BUILD)/kernel.elf: $(KERNEL_OBJ) arch/x86_64/linker.ld
+	@echo "  LD      $@"
+	@$(LD) $(KERNEL_LDFLAGS) $(KERNEL_OBJ) -o $@
+
+$(BUILD)/atoll.iso: $(BUILD)/kernel.elf images/mkiso.py
+	$(PYTHON) images/mkiso.py --kernel $< --cmdline "$(CMDLINE)" -o $@
+
+-include tests/tests.mk
+
+# KVM only where a quick probe shows it works (shared/TESTING.md: /dev/kvm
+# may exist and still hang a guest).
+run: $(BUILD)/atoll.iso
+	$(PYTHON) ci/run_qemu.py --iso $(BUILD)/atoll.iso
+
+test: all host-tests fuzzers
+	$(PYTHON) ci/runtests.py
+
+bench: all
+	$(PYTHON) bench/run.py
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+check-format:
+	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(KERNEL_OBJ:.o=.d)

@@ -1,0 +1,71 @@
+; Interrupt and exception entry stubs. Every vector gets a stub that pushes
+; a uniform frame (error code or 0, then the vector) so one C function,
+; trap_dispatch(), sees the same struct trap_frame for all of them
+; (SDM Vol. 3A 6.14: 64-bit interrupt stack frame).
+
+section .text
+bits 64
+
+extern trap_dispatch
+
+; Vectors for which the CPU pushes an error code (SDM Vol. 3A table 6-1).
+%define HAS_ERROR(v) ((v) == 8 || (v) == 10 || (v) == 11 || (v) == 12 || (v) == 13 || (v) == 14 || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+
+%assign v 0
+%rep 256
+align 16
+trap_stub_ %+ v:
+%if HAS_ERROR(v) == 0
+    push 0
+%endif
+    push v
+    jmp trap_common
+%assign v v + 1
+%endrep
+
+trap_common:
+    push rax
+    push rbx
+    push rcx
+    push rdx
+    push rsi
+    push rdi
+    push rbp
+    push r8
+    push r9
+    push r10
+    push r11
+    push r12
+    push r13
+    push r14
+    push r15
+    cld
+    mov rdi, rsp
+    call trap_dispatch
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rbp
+    pop rdi
+    pop rsi
+    pop rdx
+    pop rcx
+    pop rbx
+    pop rax
+    add rsp, 16                     ; vector and error code
+    iretq
+
+section .rodata
+global trap_stub_table
+align 8
+trap_stub_table:
+%assign v 0
+%rep 256
+    dq trap_stub_ %+ v
+%assign v v + 1
+%endrep

@@ -1,0 +1,21 @@
+/* Time: TSC frequency, the per-core LAPIC timer (TSC-deadline mode where
+ * the CPU has it, else the LAPIC's own counter, calibrated), delays. */
+#ifndef ATOLL_ARCH_TIMER_H
+#define ATOLL_ARCH_TIMER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define TIMER_TICK_HZ 100
+
+void timer_init(void);
+/* Starts this core's periodic tick (every core, after lapic_init_cpu). */
+void timer_start_tick(void);
+/* Waits for a few ticks on the bootstrap core and checks IOAPIC delivery
+ * of the PIT; prints the result. */
+void timer_selftest(void);
+uint64_t timer_tsc_hz(void);
+void timer_udelay(uint64_t microseconds);
+bool timer_uses_tsc_deadline(void);
+
+#endif
