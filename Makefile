@@ -32,7 +32,7 @@ KERNEL_OBJ := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) \
 # The default command line of `make` and `make run`.
 CMDLINE ?= console=ttyS0
 
-.PHONY: all deps run test bench clean format check-format host-tests fuzzers
+.PHONY: all deps run test bench clean format check-format host-tests fuzzers FORCE
 all: $(BUILD)/kernel.elf $(BUILD)/atoll.iso
 
 deps:
@@ -53,15 +53,23 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJ) arch/x86_64/linker.ld
 	@echo "  LD      $@"
 	@$(LD) $(KERNEL_LDFLAGS) $(KERNEL_OBJ) -o $@
 
-$(BUILD)/atoll.iso: $(BUILD)/kernel.elf images/mkiso.py
-	$(PYTHON) images/mkiso.py --kernel $< --cmdline "$(CMDLINE)" -o $@
+# Rebuild the ISO when the command line changes, not only the kernel.
+$(BUILD)/cmdline.txt: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CMDLINE)' | cmp -s - $@ || echo '$(CMDLINE)' > $@
+
+$(BUILD)/atoll.iso: $(BUILD)/kernel.elf images/mkiso.py $(BUILD)/cmdline.txt
+	@echo "  ISO     $@"
+	@$(PYTHON) images/mkiso.py --kernel $< --cmdline "$(CMDLINE)" -o $@
+
+FORCE:
 
 -include tests/tests.mk
 
 # KVM only where a quick probe shows it works (shared/TESTING.md: /dev/kvm
 # may exist and still hang a guest).
 run: $(BUILD)/atoll.iso
-	$(PYTHON) ci/run_qemu.py --iso $(BUILD)/atoll.iso
+	$(PYTHON) tools/run.py --iso $(BUILD)/atoll.iso
 
 test: all host-tests fuzzers
 	$(PYTHON) ci/runtests.py
