@@ -135,8 +135,15 @@ static void run_test_hook(const char *name)
     if (!memcmp(name, "pagefault", sizeof "pagefault")) {
         volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)0xdead0000ull;
         (void)*p;
+    } else if (!memcmp(name, "doublefault", sizeof "doublefault")) {
+        /* With the stack unmapped, delivering the #PF faults again and
+         * escalates to #DF, which only works because #DF has its own IST
+         * stack (SDM Vol. 3A 6.15, interrupt 8). */
+        __asm__ volatile("movq $0xdead0000, %%rsp\n\tpushq $0" ::: "memory");
     } else if (!memcmp(name, "gp", sizeof "gp")) {
-        wrmsr(0xdeadbeef, 0); /* no such MSR: #GP(0) */
+        /* A non-canonical address faults with #GP(0), not #PF. */
+        volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)0x8000000000000000ull;
+        (void)*p;
     } else if (!memcmp(name, "ud", sizeof "ud")) {
         __asm__ volatile("ud2");
     } else if (!memcmp(name, "breakpoint", sizeof "breakpoint")) {
