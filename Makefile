@@ -6,6 +6,9 @@
 #   make bench   benchmarks, reports in bench/
 #   make clean
 
+.SECONDEXPANSION:
+# Keep objects built through pattern chains (user programs).
+.SECONDARY:
 BUILD := build
 CC := gcc
 NASM := nasm
@@ -29,11 +32,22 @@ KERNEL_ASM := $(wildcard arch/x86_64/*.asm)
 KERNEL_OBJ := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) \
 	$(patsubst %.asm,$(BUILD)/k/%.o,$(KERNEL_ASM))
 
+# User space: static freestanding programs. General registers only until
+# threads carry their own FPU/XSAVE state (issue 4).
+USER_CFLAGS := -std=c11 -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie \
+	-mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-O2 -g -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+	-Ikernel/include -Iservices/lib -Ikernel -MMD -MP
+USER_LIB_C := $(wildcard services/lib/*.c) kernel/format.c kernel/string.c
+USER_LIB_OBJ := $(patsubst %.c,$(BUILD)/u/%.o,$(USER_LIB_C)) $(BUILD)/u/services/lib/crt0.o
+USER_PROGRAMS := init
+USER_ELFS := $(patsubst %,$(BUILD)/services/%.elf,$(USER_PROGRAMS))
+
 # The default command line of `make` and `make run`.
 CMDLINE ?= console=ttyS0
 
 .PHONY: all deps run test bench clean format check-format host-tests fuzzers FORCE
-all: $(BUILD)/kernel.elf $(BUILD)/atoll.iso
+all: $(BUILD)/kernel.elf $(USER_ELFS) $(BUILD)/atoll.iso
 
 deps:
 	apt-get update
@@ -49,6 +63,26 @@ $(BUILD)/k/%.o: %.asm arch/x86_64/layout.inc
 	@echo "  NASM    $<"
 	@$(NASM) -f elf64 -g -F dwarf -i arch/x86_64/ $< -o $@
 
+$(BUILD)/u/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC [U]  $<"
+	@$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(BUILD)/u/%.o: %.asm
+	@mkdir -p $(dir $@)
+	@echo "  NASM[U] $<"
+	@$(NASM) -f elf64 -g -F dwarf $< -o $@
+
+# Objects of program $(1); a function because `%' in a pattern rule's
+# prerequisites would be replaced by the stem.
+user_program_objs = $(patsubst %.c,$(BUILD)/u/%.o,$(wildcard services/$(1)/*.c))
+
+$(BUILD)/services/%.elf: $(USER_LIB_OBJ) services/lib/user.ld $$(call user_program_objs,$$*)
+	@mkdir -p $(dir $@)
+	@echo "  LD [U]  $@"
+	@$(LD) -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T services/lib/user.ld \
+		$(filter %.o,$^) -o $@
+
 $(BUILD)/kernel.elf: $(KERNEL_OBJ) arch/x86_64/linker.ld
 	@echo "  LD      $@"
 	@$(LD) $(KERNEL_LDFLAGS) $(KERNEL_OBJ) -o $@
@@ -58,9 +92,10 @@ $(BUILD)/cmdline.txt: FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(CMDLINE)' | cmp -s - $@ || echo '$(CMDLINE)' > $@
 
-$(BUILD)/atoll.iso: $(BUILD)/kernel.elf images/mkiso.py $(BUILD)/cmdline.txt
+$(BUILD)/atoll.iso: $(BUILD)/kernel.elf $(USER_ELFS) images/mkiso.py $(BUILD)/cmdline.txt
 	@echo "  ISO     $@"
-	@$(PYTHON) images/mkiso.py --kernel $< --cmdline "$(CMDLINE)" -o $@
+	@$(PYTHON) images/mkiso.py --kernel $< --cmdline "$(CMDLINE)" \
+		--module $(BUILD)/services/init.elf init -o $@
 
 FORCE:
 
@@ -86,4 +121,4 @@ check-format:
 clean:
 	rm -rf $(BUILD)
 
--include $(KERNEL_OBJ:.o=.d)
+-include $(KERNEL_OBJ:.o=.d) $(USER_LIB_OBJ:.o=.d)

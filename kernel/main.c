@@ -2,6 +2,8 @@
  * says, on the console, why the system cannot go on. */
 #include "console.h"
 #include "kstring.h"
+#include "root_task.h"
+#include "thread.h"
 #include "../arch/x86_64/acpi.h"
 #include "../arch/x86_64/bootmem.h"
 #include "../arch/x86_64/boot_dump.h"
@@ -14,6 +16,7 @@
 #include "../arch/x86_64/platform.h"
 #include "../arch/x86_64/serial.h"
 #include "../arch/x86_64/smp.h"
+#include "../arch/x86_64/syscall.h"
 #include "../arch/x86_64/timer.h"
 #include "../arch/x86_64/trap.h"
 #include "../arch/x86_64/uart16550.h"
@@ -174,6 +177,7 @@ void kernel_main(uint32_t magic, uint32_t info_phys)
 
     lapic_init_bsp(acpi.madt_present ? acpi.lapic_phys : 0);
     lapic_init_cpu();
+    syscall_init_cpu();
     percpu_area[0].apic_id = lapic_id();
     percpu_area[0].online = true;
     ioapic_init(&acpi);
@@ -189,10 +193,11 @@ void kernel_main(uint32_t magic, uint32_t info_phys)
     kprintf("atoll: ready cpus=%u mem=%lu iommu=%s vmx=%s\n", cpu_online_count(),
             mb2_usable_bytes(&boot_info) / MIB, acpi.dmar_present ? "yes" : "no",
             vmx.usable ? "yes" : "no");
-    if (boot_cmdline.exit_after_ready) {
+    bool have_root = root_task_create(&boot_info);
+    if (!have_root && boot_cmdline.exit_after_ready) {
         serial_flush();
         platform_leave_emulator(0);
     }
-    for (;;)
-        cpu_halt();
+    irq_disable();
+    schedule();
 }

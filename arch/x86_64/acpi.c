@@ -52,8 +52,7 @@ static uint16_t ld16(const uint8_t *p)
 
 static uint32_t ld32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
 static uint64_t ld64(const uint8_t *p)
@@ -170,8 +169,7 @@ static void madt_add_cpu(struct acpi_walk *w, uint32_t apic_id, uint32_t uid, ui
          * firmware also lists them as x2APIC entries: one processor. */
         if (info->cpus[i].x2apic != x2apic && apic_id < ACPI_XAPIC_ID_LIMIT)
             return;
-        ACPI_WARN(w, "MADT: processor with APIC id %u listed twice, second entry ignored",
-                  apic_id);
+        ACPI_WARN(w, "MADT: processor with APIC id %u listed twice, second entry ignored", apic_id);
         return;
     }
 
@@ -280,8 +278,7 @@ static void madt_entry(struct acpi_walk *w, uint8_t type, const uint8_t *e)
     case ACPI_MADT_TYPE_LAPIC_NMI: {
         /* 5.2.12.7: the 8-bit UID 0xff means all processors; it is kept as
          * 0xff, as documented in acpi.h. */
-        madt_add_nmi(w, ld8(e + ACPI_MADT_LAPIC_NMI_OFF_UID),
-                     ld8(e + ACPI_MADT_LAPIC_NMI_OFF_LINT),
+        madt_add_nmi(w, ld8(e + ACPI_MADT_LAPIC_NMI_OFF_UID), ld8(e + ACPI_MADT_LAPIC_NMI_OFF_LINT),
                      ld16(e + ACPI_MADT_LAPIC_NMI_OFF_FLAGS));
         break;
     }
@@ -330,12 +327,12 @@ static void parse_madt(struct acpi_walk *w, const uint8_t *tbl, uint32_t len)
         uint8_t elen = ld8(e + ACPI_MADT_ENTRY_OFF_LENGTH);
         if (elen < ACPI_MADT_ENTRY_HDR_LEN) {
             /* Cannot step over it: the rest of the table is unreadable. */
-            ACPI_WARN(w, "MADT: entry type %u at offset %u has length %u, stop", type, off,
-                      elen);
+            ACPI_WARN(w, "MADT: entry type %u at offset %u has length %u, stop", type, off, elen);
             break;
         }
         if (elen > remaining) {
-            ACPI_WARN(w, "MADT: entry type %u at offset %u (length %u) runs past the table end, stop",
+            ACPI_WARN(w,
+                      "MADT: entry type %u at offset %u (length %u) runs past the table end, stop",
                       type, off, elen);
             break;
         }
@@ -439,8 +436,7 @@ static void visit_table(struct acpi_walk *w, uint64_t phys)
 {
     const uint8_t *hdr = map_bytes(w, phys, ACPI_HDR_LEN);
     if (hdr == NULL) {
-        ACPI_WARN(w, "table at 0x%llx: header cannot be mapped, skipped",
-                  (unsigned long long)phys);
+        ACPI_WARN(w, "table at 0x%llx: header cannot be mapped, skipped", (unsigned long long)phys);
         return;
     }
     const char *name;

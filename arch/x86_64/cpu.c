@@ -5,6 +5,13 @@
 #include "x86.h"
 #include "../../kernel/kstring.h"
 
+#include <stddef.h>
+
+_Static_assert(offsetof(struct percpu, self) == 0, "layout.inc PERCPU_SELF");
+_Static_assert(offsetof(struct percpu, kernel_stack_top) == 8, "layout.inc PERCPU_KERNEL_STACK");
+_Static_assert(offsetof(struct percpu, user_rsp) == 16, "layout.inc PERCPU_USER_RSP");
+_Static_assert(offsetof(struct percpu, user_context_top) == 24, "layout.inc PERCPU_USER_CONTEXT");
+
 struct percpu percpu_area[MAX_CPUS];
 /* Page alignment keeps one core's stack overflow from silently landing in
  * another's IST stack in the middle of a page; guard pages come later. */
@@ -95,7 +102,7 @@ void cpu_init(uint32_t index, uint32_t apic_id)
     c->self = c;
     c->index = index;
     c->apic_id = apic_id;
-    c->stack_top = (uint64_t)&cpu_stacks[index][KERNEL_STACK_SIZE];
+    c->kernel_stack_top = (uint64_t)&cpu_stacks[index][KERNEL_STACK_SIZE];
 
     const uint64_t common = DESC_PRESENT | DESC_S | DESC_ACCESSED | DESC_RW | DESC_LIMIT_MAX |
                             DESC_GRAN;
@@ -106,7 +113,7 @@ void cpu_init(uint32_t index, uint32_t apic_id)
     c->gdt[GDT_USER_CODE] = common | DESC_CODE | DESC_LONG | DESC_DPL3;
 
     memset(&c->tss, 0, sizeof c->tss);
-    c->tss.rsp[0] = c->stack_top;
+    c->tss.rsp[0] = c->kernel_stack_top;
     for (unsigned i = 0; i < IST_COUNT; i++)
         c->tss.ist[i] = (uint64_t)&ist_stacks[index][i][IST_STACK_SIZE];
     /* No I/O bitmap: an offset past the limit denies all ports to ring 3. */
@@ -135,4 +142,11 @@ uint32_t cpu_online_count(void)
     for (uint32_t i = 0; i < MAX_CPUS; i++)
         n += percpu_area[i].online;
     return n;
+}
+
+void cpu_set_user_context(void *context_top)
+{
+    struct percpu *c = this_cpu();
+    c->user_context_top = (uint64_t)context_top;
+    c->tss.rsp[0] = (uint64_t)context_top;
 }

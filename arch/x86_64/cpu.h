@@ -24,6 +24,8 @@ enum {
 #define SEL_KERNEL_CODE (GDT_KERNEL_CODE * 8)
 #define SEL_KERNEL_DATA (GDT_KERNEL_DATA * 8)
 #define SEL_TSS         (GDT_TSS * 8)
+#define SEL_USER_DATA   (GDT_USER_DATA * 8 + 3)
+#define SEL_USER_CODE   (GDT_USER_CODE * 8 + 3)
 
 /* IST slots (1-based, as the IDT gate encodes them). */
 enum {
@@ -46,14 +48,19 @@ struct tss {
     uint16_t iomap_base;
 } __attribute__((packed));
 
+/* The first fields are used by the entry stubs: keep in step with the
+ * PERCPU_* offsets in layout.inc (checked by static asserts in cpu.c). */
 struct percpu {
-    struct percpu *self; /* at %gs:0 */
-    uint32_t index;      /* 0 = bootstrap processor */
+    struct percpu *self;       /* at %gs:0 */
+    uint64_t kernel_stack_top; /* stack the kernel runs on after an entry */
+    uint64_t user_rsp;         /* scratch: user RSP during SYSCALL entry */
+    uint64_t user_context_top; /* end of the running thread's saved context */
+    uint32_t index;            /* 0 = bootstrap processor */
     uint32_t apic_id;
     volatile bool online;
+    void *current; /* running thread (struct tcb), NULL when idle */
     uint64_t gdt[GDT_ENTRIES];
     struct tss tss;
-    uint64_t stack_top;
     uint64_t ticks; /* LAPIC timer interrupts taken */
 };
 
@@ -65,5 +72,8 @@ void cpu_init(uint32_t index, uint32_t apic_id);
 void idt_init(void);
 struct percpu *this_cpu(void);
 uint32_t cpu_online_count(void);
+/* Points the TSS's RSP0 and the SYSCALL stub at the end of the saved
+ * context of the thread about to run in user mode. */
+void cpu_set_user_context(void *context_top);
 
 #endif

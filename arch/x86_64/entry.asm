@@ -3,10 +3,13 @@
 ; trap_dispatch(), sees the same struct trap_frame for all of them
 ; (SDM Vol. 3A 6.14: 64-bit interrupt stack frame).
 
+%include "layout.inc"
+
 section .text
 bits 64
 
 extern trap_dispatch
+extern trap_dispatch_user
 
 ; Vectors for which the CPU pushes an error code (SDM Vol. 3A table 6-1).
 %define HAS_ERROR(v) ((v) == 8 || (v) == 10 || (v) == 11 || (v) == 12 || (v) == 13 || (v) == 14 || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
@@ -24,6 +27,8 @@ trap_stub_ %+ v:
 %endrep
 
 trap_common:
+    test qword [rsp + TRAP_FRAME_CS], 3
+    jnz trap_from_user
     push rax
     push rbx
     push rcx
@@ -59,6 +64,33 @@ trap_common:
     pop rax
     add rsp, 16                     ; vector and error code
     iretq
+
+; From ring 3 the CPU switched to TSS.RSP0, which points at the end of the
+; running thread's saved context: the pushes below store the user registers
+; straight into its TCB (as seL4 does), then C runs on the core's kernel
+; stack and leaves through return_to_user.
+trap_from_user:
+    swapgs
+    push rax
+    push rbx
+    push rcx
+    push rdx
+    push rsi
+    push rdi
+    push rbp
+    push r8
+    push r9
+    push r10
+    push r11
+    push r12
+    push r13
+    push r14
+    push r15
+    cld
+    mov rdi, rsp
+    mov rsp, [gs:PERCPU_KERNEL_STACK]
+    call trap_dispatch_user
+    ud2                             ; trap_dispatch_user does not return
 
 section .rodata
 global trap_stub_table

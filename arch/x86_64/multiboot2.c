@@ -31,8 +31,7 @@ struct mb2_walk {
 
 static uint32_t ld32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
 static uint64_t ld64(const uint8_t *p)
@@ -313,8 +312,8 @@ int mb2_parse(const void *info, size_t avail, struct mb2_boot *out)
             break;
         }
         if (size > total - off) {
-            MB2_WARN(&w, "tag type %u at offset %u (size %u) runs past total_size %u, stop",
-                     type, (unsigned)off, size, total);
+            MB2_WARN(&w, "tag type %u at offset %u (size %u) runs past total_size %u, stop", type,
+                     (unsigned)off, size, total);
             stopped = true;
             break;
         }

@@ -22,27 +22,27 @@
 /* 3.6 tag types. */
 enum mb2_tag_type {
     MB2_TAG_END = 0,
-    MB2_TAG_CMDLINE = 1,          /* 3.6.3 */
-    MB2_TAG_BOOTLOADER_NAME = 2,  /* 3.6.4 */
-    MB2_TAG_MODULE = 3,           /* 3.6.5 */
-    MB2_TAG_BASIC_MEMINFO = 4,    /* 3.6.6 */
-    MB2_TAG_BOOTDEV = 5,          /* 3.6.7 */
-    MB2_TAG_MMAP = 6,             /* 3.6.8 */
-    MB2_TAG_VBE = 7,              /* 3.6.9 */
-    MB2_TAG_FRAMEBUFFER = 8,      /* 3.6.10 */
-    MB2_TAG_ELF_SECTIONS = 9,     /* 3.6.11 */
-    MB2_TAG_APM = 10,             /* 3.6.12 */
-    MB2_TAG_EFI32 = 11,           /* 3.6.13 */
-    MB2_TAG_EFI64 = 12,           /* 3.6.14 */
-    MB2_TAG_SMBIOS = 13,          /* 3.6.15 */
-    MB2_TAG_ACPI_OLD = 14,        /* 3.6.16 RSDPv1 copy */
-    MB2_TAG_ACPI_NEW = 15,        /* 3.6.17 RSDPv2 copy */
-    MB2_TAG_NETWORK = 16,         /* 3.6.18 */
-    MB2_TAG_EFI_MMAP = 17,        /* 3.6.19 */
-    MB2_TAG_EFI_BS = 18,          /* 3.6.20 boot services not terminated */
-    MB2_TAG_EFI32_IH = 19,        /* 3.6.21 */
-    MB2_TAG_EFI64_IH = 20,        /* 3.6.22 */
-    MB2_TAG_LOAD_BASE_ADDR = 21,  /* 3.6.23 */
+    MB2_TAG_CMDLINE = 1,         /* 3.6.3 */
+    MB2_TAG_BOOTLOADER_NAME = 2, /* 3.6.4 */
+    MB2_TAG_MODULE = 3,          /* 3.6.5 */
+    MB2_TAG_BASIC_MEMINFO = 4,   /* 3.6.6 */
+    MB2_TAG_BOOTDEV = 5,         /* 3.6.7 */
+    MB2_TAG_MMAP = 6,            /* 3.6.8 */
+    MB2_TAG_VBE = 7,             /* 3.6.9 */
+    MB2_TAG_FRAMEBUFFER = 8,     /* 3.6.10 */
+    MB2_TAG_ELF_SECTIONS = 9,    /* 3.6.11 */
+    MB2_TAG_APM = 10,            /* 3.6.12 */
+    MB2_TAG_EFI32 = 11,          /* 3.6.13 */
+    MB2_TAG_EFI64 = 12,          /* 3.6.14 */
+    MB2_TAG_SMBIOS = 13,         /* 3.6.15 */
+    MB2_TAG_ACPI_OLD = 14,       /* 3.6.16 RSDPv1 copy */
+    MB2_TAG_ACPI_NEW = 15,       /* 3.6.17 RSDPv2 copy */
+    MB2_TAG_NETWORK = 16,        /* 3.6.18 */
+    MB2_TAG_EFI_MMAP = 17,       /* 3.6.19 */
+    MB2_TAG_EFI_BS = 18,         /* 3.6.20 boot services not terminated */
+    MB2_TAG_EFI32_IH = 19,       /* 3.6.21 */
+    MB2_TAG_EFI64_IH = 20,       /* 3.6.22 */
+    MB2_TAG_LOAD_BASE_ADDR = 21, /* 3.6.23 */
 };
 
 /* The end tag is exactly a header (3.6.2). */
@@ -73,8 +73,8 @@ enum mb2_tag_type {
 #define MB2_EFI64_SIZE        16
 
 /* 3.6.16 / 3.6.17: a copy of the RSDP follows the tag header. */
-#define MB2_ACPI_OFF_RSDP  8
-#define MB2_RSDP_V1_LEN    20 /* ACPI 6.5, 5.2.5.3 */
+#define MB2_ACPI_OFF_RSDP 8
+#define MB2_RSDP_V1_LEN   20 /* ACPI 6.5, 5.2.5.3 */
 
 /* 3.6.19 EFI memory map: descriptor size and version, then the
  * descriptors exactly as UEFI's GetMemoryMap() returned them. */

@@ -26,20 +26,32 @@ bool phys_is_mapped(uint64_t phys, uint64_t len)
     return phys <= top && len <= top - phys;
 }
 
-/* Returns the table that `entry` points at, allocating it if absent. */
-static uint64_t *next_level(uint64_t *entry)
+/* Returns the table that `entry` points at, allocating it if absent.
+ * `table_flags` go on the new entry (PTE_U for user tables). */
+static uint64_t *next_level_flags(uint64_t *entry, uint64_t table_flags)
 {
     if (!(*entry & PTE_P))
-        *entry = bootmem_alloc_page() | PTE_P | PTE_W;
+        *entry = bootmem_alloc_page() | PTE_P | PTE_W | table_flags;
     return phys_to_virt(*entry & PTE_ADDR);
+}
+
+static uint64_t *next_level(uint64_t *entry)
+{
+    return next_level_flags(entry, 0);
+}
+
+static void map_page_flags(uint64_t *pml4, uint64_t va, uint64_t pa, uint64_t flags,
+                           uint64_t table_flags)
+{
+    uint64_t *pdpt = next_level_flags(&pml4[PML4_INDEX(va)], table_flags);
+    uint64_t *pd = next_level_flags(&pdpt[PDPT_INDEX(va)], table_flags);
+    uint64_t *pt = next_level_flags(&pd[PD_INDEX(va)], table_flags);
+    pt[PT_INDEX(va)] = pa | flags | PTE_P;
 }
 
 static void map_page(uint64_t *pml4, uint64_t va, uint64_t pa, uint64_t flags)
 {
-    uint64_t *pdpt = next_level(&pml4[PML4_INDEX(va)]);
-    uint64_t *pd = next_level(&pdpt[PDPT_INDEX(va)]);
-    uint64_t *pt = next_level(&pd[PD_INDEX(va)]);
-    pt[PT_INDEX(va)] = pa | flags | PTE_P;
+    map_page_flags(pml4, va, pa, flags, 0);
 }
 
 static void map_range_4k(uint64_t *pml4, uint64_t va, uint64_t va_end, uint64_t flags)
@@ -120,6 +132,9 @@ void paging_init(uint64_t phys_top)
     map_range_4k(pml4, (uint64_t)__rodata_start, (uint64_t)__rodata_end, g | nx);
     map_range_4k(pml4, (uint64_t)__data_start, (uint64_t)__data_end, g | nx | PTE_W);
     map_physmap(pml4, phys_top);
+    /* Every kernel-half top-level entry exists before the first user
+     * address space copies them, so later kernel mappings reach all. */
+    next_level(&pml4[PML4_INDEX(MMIO_BASE)]);
 
     write_cr3(kernel_pml4_phys);
     physmap_active = true;
@@ -142,4 +157,23 @@ volatile void *mmio_map(uint64_t phys, uint64_t size)
         map_page(pml4, va + i * PAGE_SIZE, base + i * PAGE_SIZE, flags);
     mmio_next += pages * PAGE_SIZE;
     return (volatile void *)(uintptr_t)(va + offset);
+}
+
+#define PML4_KERNEL_HALF (PT_ENTRIES / 2)
+
+uint64_t paging_new_user_pml4(void)
+{
+    uint64_t phys = bootmem_alloc_page();
+    uint64_t *pml4 = phys_to_virt(phys);
+    const uint64_t *kernel = phys_to_virt(kernel_pml4_phys);
+    for (unsigned i = PML4_KERNEL_HALF; i < PT_ENTRIES; i++)
+        pml4[i] = kernel[i];
+    return phys;
+}
+
+void paging_map_user_page(uint64_t pml4_phys, uint64_t va, uint64_t pa, uint64_t flags)
+{
+    if (!paging_features.nx)
+        flags &= ~PTE_NX;
+    map_page_flags(phys_to_virt(pml4_phys), va, pa, flags | PTE_U, PTE_U);
 }

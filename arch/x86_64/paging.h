@@ -45,6 +45,16 @@ void paging_enable_protections(void);
 
 extern uint64_t kernel_pml4_phys;
 
+/* User address spaces (until VSpace objects replace this boot-time path):
+ * a new top-level table sharing the kernel half, and 4 KiB user mappings
+ * in it. Intermediate tables come from the boot allocator. */
+uint64_t paging_new_user_pml4(void);
+void paging_map_user_page(uint64_t pml4_phys, uint64_t va, uint64_t pa, uint64_t flags);
+
+/* Lowest and highest+1 user virtual address (canonical lower half). */
+#define USER_ADDR_MIN UINT64_C(0x1000)
+#define USER_ADDR_MAX UINT64_C(0x0000800000000000)
+
 struct paging_features {
     bool nx, smep, smap, umip, global, page1g;
 };

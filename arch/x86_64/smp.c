@@ -6,6 +6,7 @@
 #include "lapic_regs.h"
 #include "msr.h"
 #include "paging.h"
+#include "syscall.h"
 #include "timer.h"
 #include "trap.h"
 #include "x86.h"
@@ -48,6 +49,7 @@ void ap_main(uint64_t cpu_index)
     cpu_init((uint32_t)cpu_index, 0);
     cpu_features_init_ap();
     lapic_init_cpu();
+    syscall_init_cpu();
     struct percpu *c = this_cpu();
     c->apic_id = lapic_id();
     timer_start_tick();

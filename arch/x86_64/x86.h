@@ -29,7 +29,11 @@
 #define CR4_SMAP       (1ull << 21)
 
 /* RFLAGS */
+#define RFLAGS_TF (1ull << 8)
 #define RFLAGS_IF (1ull << 9)
+#define RFLAGS_DF (1ull << 10)
+#define RFLAGS_NT (1ull << 14)
+#define RFLAGS_RESERVED1 (1ull << 1) /* always 1 */
 #define RFLAGS_AC (1ull << 18)
 
 /* XCR0 components (SDM Vol. 1 13.1) */

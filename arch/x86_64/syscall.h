@@ -1,0 +1,15 @@
+#ifndef ATOLL_ARCH_SYSCALL_H
+#define ATOLL_ARCH_SYSCALL_H
+
+#include "trap.h"
+
+/* Enables SYSCALL on the calling core. */
+void syscall_init_cpu(void);
+
+/* Entry points from the stubs; neither returns (they leave through
+ * return_to_user or the idle loop). */
+_Noreturn void syscall_dispatch(struct trap_frame *frame);
+_Noreturn void trap_dispatch_user(struct trap_frame *frame);
+_Noreturn void return_to_user(struct trap_frame *frame);
+
+#endif

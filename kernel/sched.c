@@ -1,0 +1,88 @@
+/* Minimal round-robin over boot-created threads, until the MCS scheduler
+ * of issue 4 replaces it. Runs with interrupts off, like all kernel code
+ * except the idle loop. */
+#include "console.h"
+#include "thread.h"
+#include "../arch/x86_64/cpu.h"
+#include "../arch/x86_64/platform.h"
+#include "../arch/x86_64/serial.h"
+#include "../arch/x86_64/syscall.h"
+#include "../arch/x86_64/x86.h"
+
+#define SCHED_MAX_THREADS 8
+
+static struct tcb *threads[SCHED_MAX_THREADS];
+static unsigned thread_count;
+static unsigned next_pick;
+
+struct tcb *thread_current(void)
+{
+    return this_cpu()->current;
+}
+
+void thread_make_runnable(struct tcb *t)
+{
+    t->state = THREAD_RUNNABLE;
+    for (unsigned i = 0; i < thread_count; i++)
+        if (threads[i] == t)
+            return;
+    if (thread_count == SCHED_MAX_THREADS) {
+        kprintf("atoll: warning: thread table full, %s not scheduled\n", t->name);
+        return;
+    }
+    threads[thread_count++] = t;
+}
+
+_Noreturn void thread_run(struct tcb *t)
+{
+    struct percpu *c = this_cpu();
+    if (c->current != t) {
+        c->current = t;
+        write_cr3(t->cr3);
+    }
+    cpu_set_user_context(&t->context + 1);
+    return_to_user(&t->context);
+}
+
+static struct tcb *pick_next(void)
+{
+    for (unsigned n = 0; n < thread_count; n++) {
+        struct tcb *t = threads[(next_pick + n) % thread_count];
+        if (t->state == THREAD_RUNNABLE) {
+            next_pick = (next_pick + n + 1) % thread_count;
+            return t;
+        }
+    }
+    return NULL;
+}
+
+static unsigned live_threads(void)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < thread_count; i++)
+        n += threads[i]->state == THREAD_RUNNABLE || threads[i]->state == THREAD_BLOCKED;
+    return n;
+}
+
+_Noreturn void schedule(void)
+{
+    for (;;) {
+        struct tcb *t = pick_next();
+        if (t)
+            thread_run(t);
+        if (!live_threads() && thread_count && this_cpu()->index == 0) {
+            kprintf("atoll: no threads left to run\n");
+            thread_count = 0;
+            if (boot_cmdline.exit_after_ready) {
+                serial_flush();
+                platform_leave_emulator(0);
+            }
+        }
+        this_cpu()->current = NULL;
+        /* Idle: interrupts on only while halted; the kernel stack is
+         * reset on every entry, so nothing is kept across the halt. */
+        irq_enable();
+        cpu_halt();
+        irq_disable();
+    }
+}

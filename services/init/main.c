@@ -1,0 +1,64 @@
+/* The root task. For now a user-level kernel test runner (issue 4 grows it
+ * into a sel4test-like suite; issue 5 makes it the system loader). */
+#include "atoll.h"
+#include "test.h"
+
+int main(uint64_t bootinfo);
+
+/* Values the kernel must keep in callee-saved registers across SYSCALL. */
+#define CANARY_RBX UINT64_C(0x1111222233334444)
+#define CANARY_R12 UINT64_C(0x5555666677778888)
+#define CANARY_R15 UINT64_C(0x99990000aaaabbbb)
+
+static void test_unknown_syscall(void)
+{
+    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+    struct atoll_syscall_result r = atoll_syscall(0x7fff, 0, 0, mr);
+    test_result("syscall.unknown_number_is_an_error", r.error != 0,
+                "expected a non-zero error, got 0");
+}
+
+static void test_debug_puts_length(void)
+{
+    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+    struct atoll_syscall_result r =
+        atoll_syscall(ATOLL_SYS_DEBUG_PUTS, 0, ATOLL_DEBUG_PUTS_MAX + 1, mr);
+    test_result("syscall.debug_puts_rejects_long_length", r.error != 0,
+                "expected a non-zero error, got 0");
+    r = atoll_syscall(ATOLL_SYS_DEBUG_PUTS, 0, 0, mr);
+    TEST_EQ("syscall.debug_puts_empty_ok", r.error, 0);
+}
+
+static void test_registers_preserved(void)
+{
+    uint64_t rbx, r12, r15;
+    /* Load canaries, make a system call, read them back. */
+    __asm__ volatile("movq %3, %%rbx\n\t"
+                     "movq %4, %%r12\n\t"
+                     "movq %5, %%r15\n\t"
+                     "movl %6, %%eax\n\t"
+                     "syscall\n\t"
+                     "movq %%rbx, %0\n\t"
+                     "movq %%r12, %1\n\t"
+                     "movq %%r15, %2\n\t"
+                     : "=r"(rbx), "=r"(r12), "=r"(r15)
+                     : "i"(CANARY_RBX), "i"(CANARY_R12), "i"(CANARY_R15), "i"(ATOLL_SYS_YIELD)
+                     : "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12",
+                       "r15", "memory");
+    TEST_EQ("syscall.preserves_rbx", rbx, CANARY_RBX);
+    TEST_EQ("syscall.preserves_r12", r12, CANARY_R12);
+    TEST_EQ("syscall.preserves_r15", r15, CANARY_R15);
+}
+
+int main(uint64_t bootinfo)
+{
+    printf("init: started, bootinfo at 0x%lx\n", bootinfo);
+    test_unknown_syscall();
+    test_debug_puts_length();
+    test_registers_preserved();
+    test_summary("init");
+    /* Last: a user fault must suspend this thread, not stop the kernel. */
+    printf("init: touching kernel memory on purpose\n");
+    volatile const uint64_t *kernel = (const uint64_t *)UINT64_C(0xffffffff80200000);
+    return (int)*kernel;
+}

@@ -1,0 +1,40 @@
+#include "atoll.h"
+
+/* Register ABI in kernel/include/atoll/syscall.h. Inline assembly (a GNU
+ * extension) is the only way to issue SYSCALL from C. */
+struct atoll_syscall_result atoll_syscall(uint64_t number, uint64_t cptr, uint64_t info,
+                                          const uint64_t mr[ATOLL_MSG_REGISTERS])
+{
+    register uint64_t rax __asm__("rax") = number;
+    register uint64_t rdi __asm__("rdi") = cptr;
+    register uint64_t rsi __asm__("rsi") = info;
+    register uint64_t rdx __asm__("rdx") = mr[0];
+    register uint64_t r8 __asm__("r8") = mr[1];
+    register uint64_t r9 __asm__("r9") = mr[2];
+    register uint64_t r10 __asm__("r10") = mr[3];
+    __asm__ volatile("syscall"
+                     : "+r"(rax), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r8), "+r"(r9), "+r"(r10)
+                     :
+                     : "rcx", "r11", "memory");
+    return (struct atoll_syscall_result){rax, rdi, rsi, {rdx, r8, r9, r10}};
+}
+
+void atoll_debug_write(const char *s, size_t len)
+{
+    while (len) {
+        size_t n = len < ATOLL_DEBUG_PUTS_MAX ? len : ATOLL_DEBUG_PUTS_MAX;
+        uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+        for (size_t i = 0; i < n; i++)
+            mr[i / 8] |= (uint64_t)(uint8_t)s[i] << (8 * (i % 8));
+        atoll_syscall(ATOLL_SYS_DEBUG_PUTS, 0, n, mr);
+        s += n;
+        len -= n;
+    }
+}
+
+_Noreturn void atoll_debug_exit(uint64_t status)
+{
+    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+    for (;;)
+        atoll_syscall(ATOLL_SYS_DEBUG_EXIT, status, 0, mr);
+}
