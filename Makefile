@@ -32,10 +32,10 @@ KERNEL_ASM := $(wildcard arch/x86_64/*.asm)
 KERNEL_OBJ := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) \
 	$(patsubst %.asm,$(BUILD)/k/%.o,$(KERNEL_ASM))
 
-# User space: static freestanding programs. General registers only until
-# threads carry their own FPU/XSAVE state (issue 4).
+# User space: static freestanding programs; they may use SSE/AVX, whose
+# state the kernel switches per thread.
 USER_CFLAGS := -std=c11 -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie \
-	-mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-fno-stack-protector -fno-asynchronous-unwind-tables \
 	-O2 -g -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
 	-Ikernel/include -Iservices/lib -Ikernel -MMD -MP
 USER_LIB_C := $(wildcard services/lib/*.c) kernel/format.c kernel/string.c

@@ -36,7 +36,11 @@ void thread_make_runnable(struct tcb *t)
 _Noreturn void thread_run(struct tcb *t)
 {
     struct percpu *c = this_cpu();
-    if (c->current != t) {
+    struct tcb *prev = c->current;
+    if (prev != t) {
+        if (prev)
+            fpu_save(prev->fpu);
+        fpu_restore(t->fpu);
         c->current = t;
         write_cr3(t->cr3);
     }
@@ -78,6 +82,9 @@ _Noreturn void schedule(void)
                 platform_leave_emulator(0);
             }
         }
+        struct tcb *prev = this_cpu()->current;
+        if (prev)
+            fpu_save(prev->fpu);
         this_cpu()->current = NULL;
         /* Idle: interrupts on only while halted; the kernel stack is
          * reset on every entry, so nothing is kept across the halt. */

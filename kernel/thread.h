@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "../arch/x86_64/cpu_features.h"
 #include "../arch/x86_64/trap.h"
 
 #define THREAD_NAME_MAX 16
@@ -25,6 +26,9 @@ struct tcb {
     uint64_t cr3;
     enum thread_state state;
     char name[THREAD_NAME_MAX];
+    /* FPU/SSE/AVX state, switched eagerly: saved when the thread stops
+     * being current on its core, restored when it becomes current. */
+    _Alignas(64) uint8_t fpu[FPU_AREA_MAX];
 };
 
 _Static_assert(sizeof(struct trap_frame) % 16 == 0, "context end must stay 16-byte aligned");

@@ -7,6 +7,8 @@
 struct cpu_features cpu_features;
 
 #define XCR_XFEATURE_ENABLED_MASK 0
+#define XSAVE_FIRST_EXTENDED 1 /* 0 and 1 live in the legacy area */
+#define XSAVE_MAX_COMPONENT 62
 #define BRAND_LEAVES 3
 
 static void store_regs(char *dst, struct cpuid_regs r)
@@ -70,6 +72,16 @@ static void enable_fpu_state(struct cpu_features *f)
      * SDM Vol. 1 13.3: the largest supported feature set. */
     struct cpuid_regs x = cpuid(CPUID_LEAF_XSAVE, 0);
     uint64_t supported = ((uint64_t)x.edx << 32) | x.eax;
+    /* Every thread carries its own save area of FPU_AREA_MAX bytes: drop
+     * the components (highest first, e.g. AMX tile data) whose standard-
+     * format offset + size would not fit (CPUID.(EAX=0DH,ECX=i)). */
+    for (uint32_t i = XSAVE_MAX_COMPONENT; i > XSAVE_FIRST_EXTENDED; i--) {
+        if (!(supported & (UINT64_C(1) << i)))
+            continue;
+        struct cpuid_regs c = cpuid(CPUID_LEAF_XSAVE, i);
+        if ((uint64_t)c.ebx + c.eax > FPU_AREA_MAX)
+            supported &= ~(UINT64_C(1) << i);
+    }
     xsetbv(XCR_XFEATURE_ENABLED_MASK, supported | XCR0_X87 | XCR0_SSE);
     f->xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
     /* EBX now reports the size for the enabled set. */
@@ -100,4 +112,36 @@ void cpu_features_init_ap(void)
 {
     struct cpu_features local = cpu_features;
     enable_fpu_state(&local);
+}
+
+void fpu_init_area(void *area)
+{
+    uint8_t *a = area;
+    memset(a, 0, FPU_AREA_MAX);
+    uint16_t fcw = FPU_FCW_DEFAULT;
+    uint32_t mxcsr = FPU_MXCSR_DEFAULT;
+    memcpy(a + FXSAVE_FCW_OFFSET, &fcw, sizeof fcw);
+    memcpy(a + FXSAVE_MXCSR_OFFSET, &mxcsr, sizeof mxcsr);
+    /* XSTATE_BV = 0: XRSTOR puts every extended component in its initial
+     * state; MXCSR still comes from the legacy area. */
+}
+
+/* The 64-bit forms keep the full FPU instruction and data pointers. The
+ * mask in EDX:EAX selects every enabled component. */
+void fpu_save(void *area)
+{
+    if (cpu_features.xsave)
+        __asm__ volatile("xsave64 (%0)" ::"r"(area), "a"(UINT32_MAX), "d"(UINT32_MAX)
+                         : "memory");
+    else
+        __asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
+}
+
+void fpu_restore(const void *area)
+{
+    if (cpu_features.xsave)
+        __asm__ volatile("xrstor64 (%0)" ::"r"(area), "a"(UINT32_MAX), "d"(UINT32_MAX)
+                         : "memory");
+    else
+        __asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
 }

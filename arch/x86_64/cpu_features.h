@@ -5,6 +5,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Bytes reserved for one thread's FPU/XSAVE state (struct tcb). */
+#define FPU_AREA_MAX 3072
+/* Legacy-area offsets (SDM Vol. 1 10.5.1) of the control words that a
+ * fresh thread starts with. */
+#define FXSAVE_FCW_OFFSET   0
+#define FXSAVE_MXCSR_OFFSET 24
+#define FPU_FCW_DEFAULT     0x037f
+#define FPU_MXCSR_DEFAULT   0x1f80
+
 struct cpu_features {
     char vendor[13];
     char brand[49];
@@ -21,5 +30,11 @@ extern struct cpu_features cpu_features;
 void cpu_features_init_bsp(void);
 /* Enables the same state on an application processor. */
 void cpu_features_init_ap(void);
+
+/* Per-thread FPU state, saved and restored eagerly on thread switch.
+ * `area` is FPU_AREA_MAX bytes, 64-byte aligned. */
+void fpu_init_area(void *area);
+void fpu_save(void *area);
+void fpu_restore(const void *area);
 
 #endif

@@ -50,12 +50,33 @@ static void test_registers_preserved(void)
     TEST_EQ("syscall.preserves_r15", r15, CANARY_R15);
 }
 
+static void test_fpu_state(void)
+{
+    uint32_t mxcsr = 0;
+    __asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
+    TEST_EQ("fpu.initial_mxcsr_is_default", mxcsr, 0x1f80);
+
+    /* SSE state survives a trip through the kernel. */
+    uint64_t in[2] = {UINT64_C(0x0123456789abcdef), UINT64_C(0xfedcba9876543210)};
+    uint64_t out[2] = {0, 0};
+    __asm__ volatile("movdqu (%1), %%xmm3\n\t"
+                     "movl %2, %%eax\n\t"
+                     "syscall\n\t"
+                     "movdqu %%xmm3, (%0)\n\t"
+                     :
+                     : "r"(out), "r"(in), "i"(ATOLL_SYS_YIELD)
+                     : "rax", "rcx", "r11", "xmm3", "memory");
+    TEST_EQ("fpu.xmm_preserved_across_syscall_lo", out[0], in[0]);
+    TEST_EQ("fpu.xmm_preserved_across_syscall_hi", out[1], in[1]);
+}
+
 int main(uint64_t bootinfo)
 {
     printf("init: started, bootinfo at 0x%lx\n", bootinfo);
     test_unknown_syscall();
     test_debug_puts_length();
     test_registers_preserved();
+    test_fpu_state();
     test_summary("init");
     /* Last: a user fault must suspend this thread, not stop the kernel. */
     printf("init: touching kernel memory on purpose\n");
