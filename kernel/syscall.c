@@ -19,12 +19,14 @@ static void debug_puts(struct trap_frame *f)
         return;
     }
     uint64_t words[ATOLL_MSG_REGISTERS] = {f->rdx, f->r8, f->r9, f->r10};
+    f->rax = 0;
+    if (len == 0)
+        return;
     char buf[ATOLL_DEBUG_PUTS_MAX + 1];
     for (uint64_t i = 0; i < len; i++)
         buf[i] = (char)(words[i / 8] >> (8 * (i % 8)));
     buf[len] = '\0';
     kprintf("%s", buf);
-    f->rax = 0;
 }
 
 _Noreturn void syscall_dispatch(struct trap_frame *f)
