@@ -1,0 +1,141 @@
+"""The boot scenarios of `make test`, as data.
+
+Each scenario gets its own ISO (built from build/kernel.elf with the
+scenario's command line into build/logs/<name>/atoll.iso) and its own log
+directory, so scenarios can differ in command line and run in parallel.
+
+The kernel ends a normal boot with exactly one line
+    atoll: ready cpus=<n> mem=<MiB> iommu=<yes|no> vmx=<yes|no>
+and, with atoll.exit=1, then leaves the emulator itself (QEMU: isa-debug-exit
+code 0; Bochs: the Shutdown port), which ends a passing run without waiting.
+
+Why these machines: QEMU (software emulation) gives xAPIC, VT-d with
+interrupt remapping, BIOS and UEFI boots; Bochs gives VT-x (EPT, VPID,
+unrestricted guest) and x2APIC, which QEMU without KVM lacks.
+"""
+
+import os
+
+from harness import ROOT, Scenario
+
+# Output that must never appear unless a scenario is about it.
+FORBID_EXCEPTION = r"atoll: exception"
+FORBID_PANIC = r"PANIC"
+# GRUB reports a missing/invalid kernel or module as "error: ..." at the start
+# of a line, then loops through its menu until the timeout: fail fast
+# instead. Under UEFI, GRUB's multiboot2 loader always prints the harmless
+# "error: no suitable video mode found." (no text mode on EFI), so that one
+# is allowed.
+FORBID_GRUB = r"^error: (?!no suitable video mode found)"
+# A failed user-level test (services/lib/test.c prints "FAIL <name>: ...").
+FORBID_USER_FAIL = r"^FAIL "
+FORBID = [FORBID_EXCEPTION, FORBID_PANIC, FORBID_GRUB, FORBID_USER_FAIL]
+
+BOOT_CMDLINE = "console=ttyS0 atoll.exit=1"
+
+# The root task: today a user-level kernel test runner. It ends by touching
+# kernel memory on purpose, which must suspend it and leave the kernel up.
+INIT = [(os.path.join(ROOT, "build", "services", "init.elf"), "init")]
+INIT_EXPECT = [
+    r"^init: (\d+) passed, 0 failed",
+    r"atoll: user fault: thread init: page fault .* address 0xffffffff80200000; thread suspended",
+    r"atoll: no threads left to run",
+]
+
+QEMU_BIOS_TIMEOUT = 60
+QEMU_UEFI_TIMEOUT = 90
+BOCHS_TIMEOUT = 300  # Bochs runs about 100M instructions per second
+
+# Debian's Bochs 2.7 is built with SMP support (count=2 boots); two CPUs
+# also exercise the x2APIC start-up path, which QEMU cannot.
+BOCHS_CPUS = 2
+
+SCENARIOS = [
+    Scenario(
+        name="bochs-vmx",
+        emulator="bochs",
+        description="VT-x feature detection on Bochs corei7_skylake_x (listed first: longest)",
+        smp=BOCHS_CPUS,
+        cmdline=BOOT_CMDLINE,
+        modules=INIT,
+        expect=[
+            r"ept=yes vpid=yes unrestricted=yes",
+            r"atoll: lapic x2apic",
+            r"atoll: timer tsc-deadline",
+            r"atoll: ready cpus=%d .* vmx=yes" % BOCHS_CPUS,
+        ]
+        + INIT_EXPECT,
+        forbid=FORBID,
+        timeout=BOCHS_TIMEOUT,
+    ),
+    Scenario(
+        name="qemu-bios-1cpu",
+        emulator="qemu",
+        description="SeaBIOS boot, uniprocessor, no IOMMU present",
+        smp=1,
+        cmdline=BOOT_CMDLINE,
+        modules=INIT,
+        expect=[r"atoll: ready cpus=1 .*iommu=no"] + INIT_EXPECT,
+        forbid=FORBID,
+        timeout=QEMU_BIOS_TIMEOUT,
+    ),
+    Scenario(
+        name="qemu-bios-4cpu",
+        emulator="qemu",
+        description="SeaBIOS boot, 4 CPUs brought up",
+        smp=4,
+        cmdline=BOOT_CMDLINE,
+        modules=INIT,
+        expect=[r"atoll: ready cpus=4 "] + INIT_EXPECT,
+        forbid=FORBID,
+        timeout=QEMU_BIOS_TIMEOUT,
+    ),
+    Scenario(
+        name="qemu-uefi-2cpu",
+        emulator="qemu",
+        description="OVMF (UEFI) boot through GRUB's EFI image, 2 CPUs",
+        smp=2,
+        uefi=True,
+        cmdline=BOOT_CMDLINE,
+        modules=INIT,
+        expect=[r"atoll: ready cpus=2 "] + INIT_EXPECT,
+        forbid=FORBID,
+        timeout=QEMU_UEFI_TIMEOUT,
+    ),
+    Scenario(
+        name="qemu-iommu",
+        emulator="qemu",
+        description="intel-iommu (VT-d, interrupt remapping) is found",
+        smp=2,
+        iommu=True,
+        cmdline=BOOT_CMDLINE,
+        modules=INIT,
+        expect=[r"atoll: ready cpus=2 .*iommu=yes"] + INIT_EXPECT,
+        forbid=FORBID,
+        timeout=QEMU_BIOS_TIMEOUT,
+    ),
+    Scenario(
+        name="qemu-doublefault",
+        emulator="qemu",
+        description="a #PF on an unmapped stack escalates to #DF, handled on its IST stack",
+        smp=2,
+        cmdline="console=ttyS0 atoll.test=doublefault",
+        expect=[r"exception #DF vector=8", r"rsp=0x00000000dead0000", r"atoll: halted"],
+        forbid=[r"atoll: ready", FORBID_PANIC, FORBID_GRUB],
+        timeout=QEMU_BIOS_TIMEOUT,
+    ),
+    Scenario(
+        name="qemu-pagefault",
+        emulator="qemu",
+        description="a deliberate #PF at 0xdead0000 is reported and halts",
+        smp=1,
+        cmdline="console=ttyS0 atoll.test=pagefault",
+        expect=[
+            r"exception #PF vector=14",
+            r"cr2=0x00000000dead0000",
+            r"atoll: halted",
+        ],
+        forbid=[r"atoll: ready", FORBID_PANIC, FORBID_GRUB],
+        timeout=QEMU_BIOS_TIMEOUT,
+    ),
+]
