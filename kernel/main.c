@@ -2,6 +2,7 @@
  * says, on the console, why the system cannot go on. */
 #include "console.h"
 #include "kstring.h"
+#include "klock.h"
 #include "root_task.h"
 #include "thread.h"
 #include "../arch/x86_64/acpi.h"
@@ -199,5 +200,6 @@ void kernel_main(uint32_t magic, uint32_t info_phys)
         platform_leave_emulator(0);
     }
     irq_disable();
+    kernel_lock();
     schedule();
 }

@@ -90,6 +90,7 @@ bool root_task_create(const struct mb2_boot *boot)
     memset(t, 0, sizeof *t);
     memcpy(t->name, "init", sizeof "init");
     fpu_init_area(t->fpu);
+    t->current_on = THREAD_NOT_CURRENT;
     t->cr3 = pml4;
     t->context.rip = elf.entry;
     t->context.rsp = ROOT_STACK_TOP;

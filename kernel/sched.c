@@ -1,7 +1,8 @@
-/* Minimal round-robin over boot-created threads, until the MCS scheduler
- * of issue 4 replaces it. Runs with interrupts off, like all kernel code
- * except the idle loop. */
+/* Minimal round-robin over boot-created threads, shared by all cores,
+ * until the MCS scheduler of issue 4 replaces it. Runs with interrupts off
+ * and the kernel lock held, like all kernel code except the idle halt. */
 #include "console.h"
+#include "klock.h"
 #include "thread.h"
 #include "../arch/x86_64/cpu.h"
 #include "../arch/x86_64/platform.h"
@@ -38,13 +39,17 @@ _Noreturn void thread_run(struct tcb *t)
     struct percpu *c = this_cpu();
     struct tcb *prev = c->current;
     if (prev != t) {
-        if (prev)
+        if (prev) {
             fpu_save(prev->fpu);
+            prev->current_on = THREAD_NOT_CURRENT;
+        }
         fpu_restore(t->fpu);
         c->current = t;
+        t->current_on = c->index;
         write_cr3(t->cr3);
     }
     cpu_set_user_context(&t->context + 1);
+    kernel_unlock();
     return_to_user(&t->context);
 }
 
@@ -52,7 +57,8 @@ static struct tcb *pick_next(void)
 {
     for (unsigned n = 0; n < thread_count; n++) {
         struct tcb *t = threads[(next_pick + n) % thread_count];
-        if (t->state == THREAD_RUNNABLE) {
+        bool elsewhere = t->current_on != THREAD_NOT_CURRENT && t->current_on != this_cpu()->index;
+        if (t->state == THREAD_RUNNABLE && !elsewhere) {
             next_pick = (next_pick + n + 1) % thread_count;
             return t;
         }
@@ -75,7 +81,13 @@ _Noreturn void schedule(void)
         if (t)
             thread_run(t);
         if (!live_threads() && thread_count && this_cpu()->index == 0) {
+            struct kernel_lock_stats ls;
+            kernel_lock_stats(&ls);
             kprintf("atoll: no threads left to run\n");
+            kprintf("atoll: kernel lock: %lu acquisitions, hold max %lu avg %lu, wait max %lu "
+                    "(tsc ticks)\n",
+                    ls.acquisitions, ls.max_hold_tsc,
+                    ls.acquisitions ? ls.total_hold_tsc / ls.acquisitions : 0, ls.max_wait_tsc);
             thread_count = 0;
             if (boot_cmdline.exit_after_ready) {
                 serial_flush();
@@ -83,13 +95,17 @@ _Noreturn void schedule(void)
             }
         }
         struct tcb *prev = this_cpu()->current;
-        if (prev)
+        if (prev) {
             fpu_save(prev->fpu);
+            prev->current_on = THREAD_NOT_CURRENT;
+        }
         this_cpu()->current = NULL;
         /* Idle: interrupts on only while halted; the kernel stack is
          * reset on every entry, so nothing is kept across the halt. */
+        kernel_unlock();
         irq_enable();
         cpu_halt();
         irq_disable();
+        kernel_lock();
     }
 }

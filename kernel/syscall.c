@@ -1,6 +1,7 @@
 /* System-call decoding. Only the debug calls exist until the capability
  * invocations of issue 4; an unknown number is an error, never a crash. */
 #include "console.h"
+#include "klock.h"
 #include "thread.h"
 #include "atoll/syscall.h"
 #include "../arch/x86_64/lapic.h"
@@ -31,6 +32,7 @@ static void debug_puts(struct trap_frame *f)
 
 _Noreturn void syscall_dispatch(struct trap_frame *f)
 {
+    kernel_lock();
     struct tcb *self = thread_current();
     switch (f->rax) {
     case ATOLL_SYS_DEBUG_PUTS:
@@ -62,6 +64,7 @@ static const char *const user_exception_names[VEC_EXCEPTION_COUNT] = {
 
 _Noreturn void trap_dispatch_user(struct trap_frame *f)
 {
+    kernel_lock();
     if (f->vector >= VEC_EXCEPTION_COUNT) {
         trap_dispatch(f); /* a device or IPI interrupt while in user mode */
         struct tcb *self = thread_current();

@@ -12,6 +12,7 @@
 #include "../arch/x86_64/trap.h"
 
 #define THREAD_NAME_MAX 16
+#define THREAD_NOT_CURRENT UINT32_MAX
 
 enum thread_state {
     THREAD_INACTIVE = 0,
@@ -25,6 +26,9 @@ struct tcb {
     struct trap_frame context;
     uint64_t cr3;
     enum thread_state state;
+    /* Core whose `current` this thread is, or THREAD_NOT_CURRENT: a
+     * thread's registers live in one place, so it runs on one core. */
+    uint32_t current_on;
     char name[THREAD_NAME_MAX];
     /* FPU/SSE/AVX state, switched eagerly: saved when the thread stops
      * being current on its core, restored when it becomes current. */

@@ -7,6 +7,8 @@
  *    length was mapped and checksummed (ACPI 6.5, 5.2.6);
  *  - only the pointer returned by the most recent map() call is ever
  *    dereferenced, so the kernel's mapper may reuse a single window;
+ *  - every range mapped starts at a table's address (header first, then
+ *    the whole table), so a recording mapper sees one range per table;
  *  - every loop is bounded by a length that was checked against the
  *    mapping, so no input can make the walk run forever or recurse.
  *
@@ -480,48 +482,59 @@ static void visit_table(struct acpi_walk *w, uint64_t phys)
     }
 }
 
-/* Validates the root table (RSDT or XSDT) at `phys` and returns its number
- * of entries in *count. Returns false, with a warning, if it is unusable. */
-static bool check_root(struct acpi_walk *w, uint64_t phys, const char *sig, uint32_t entry_len,
-                       uint32_t *count)
+/* A root table (RSDT or XSDT) that passed check_root(). */
+struct acpi_root {
+    uint64_t phys;
+    uint32_t len;
+    uint32_t entry_len; /* ACPI_RSDT_ENTRY_LEN or ACPI_XSDT_ENTRY_LEN */
+    uint32_t count;     /* entries */
+    const char *sig;
+};
+
+/* Validates the root table at root->phys. Returns false, with a warning,
+ * if it is unusable; otherwise fills in its length and entry count. */
+static bool check_root(struct acpi_walk *w, struct acpi_root *root)
 {
-    const uint8_t *hdr = map_bytes(w, phys, ACPI_HDR_LEN);
+    const uint8_t *hdr = map_bytes(w, root->phys, ACPI_HDR_LEN);
     if (hdr == NULL) {
-        ACPI_WARN(w, "%s at 0x%llx: header cannot be mapped", sig, (unsigned long long)phys);
+        ACPI_WARN(w, "%s at 0x%llx: header cannot be mapped", root->sig,
+                  (unsigned long long)root->phys);
         return false;
     }
-    if (!bytes_equal(hdr + ACPI_HDR_OFF_SIGNATURE, sig, ACPI_SIG_LEN)) {
-        ACPI_WARN(w, "%s at 0x%llx: wrong signature", sig, (unsigned long long)phys);
+    if (!bytes_equal(hdr + ACPI_HDR_OFF_SIGNATURE, root->sig, ACPI_SIG_LEN)) {
+        ACPI_WARN(w, "%s at 0x%llx: wrong signature", root->sig, (unsigned long long)root->phys);
         return false;
     }
-    uint32_t len = ld32(hdr + ACPI_HDR_OFF_LENGTH);
-    if (map_checked_table(w, phys, len, sig) == NULL)
+    root->len = ld32(hdr + ACPI_HDR_OFF_LENGTH);
+    if (map_checked_table(w, root->phys, root->len, root->sig) == NULL)
         return false;
 
-    uint32_t body = len - ACPI_HDR_LEN;
-    if (body % entry_len != 0)
-        ACPI_WARN(w, "%s: %u trailing bytes after the last entry ignored", sig, body % entry_len);
-    *count = body / entry_len;
+    uint32_t body = root->len - ACPI_HDR_LEN;
+    if (body % root->entry_len != 0)
+        ACPI_WARN(w, "%s: %u trailing bytes after the last entry ignored", root->sig,
+                  body % root->entry_len);
+    root->count = body / root->entry_len;
     return true;
 }
 
-/* Walks the entries of a root table that check_root() accepted. Each entry
- * is mapped on its own (the root table's mapping may be gone once a child
- * table has been mapped). The loop is bounded by the validated length, so
+/* Walks the entries of a root table that check_root() accepted. The root
+ * is mapped again, whole and at the same address, for every entry: its
+ * previous mapping may be gone once a child table has been mapped, and a
+ * mapper that records what was mapped (the kernel's atoll.dump=acpi) sees
+ * one range per table. The loop is bounded by the validated length, so
  * entries pointing at the root itself or at each other cannot loop. */
-static void walk_root(struct acpi_walk *w, uint64_t phys, const char *sig, uint32_t entry_len,
-                      uint32_t count)
+static void walk_root(struct acpi_walk *w, const struct acpi_root *root)
 {
-    for (uint32_t i = 0; i < count; i++) {
-        uint64_t entry_phys = phys + ACPI_HDR_LEN + (uint64_t)i * entry_len;
-        const uint8_t *e = map_bytes(w, entry_phys, entry_len);
-        if (e == NULL) {
-            ACPI_WARN(w, "%s: entry %u cannot be mapped again, stop", sig, i);
+    for (uint32_t i = 0; i < root->count; i++) {
+        const uint8_t *tbl = map_bytes(w, root->phys, root->len);
+        if (tbl == NULL) {
+            ACPI_WARN(w, "%s: cannot be mapped again at entry %u, stop", root->sig, i);
             return;
         }
-        uint64_t table = entry_len == ACPI_XSDT_ENTRY_LEN ? ld64(e) : ld32(e);
+        const uint8_t *e = tbl + ACPI_HDR_LEN + (size_t)i * root->entry_len;
+        uint64_t table = root->entry_len == ACPI_XSDT_ENTRY_LEN ? ld64(e) : ld32(e);
         if (table == 0) {
-            ACPI_WARN(w, "%s: entry %u is a null pointer, skipped", sig, i);
+            ACPI_WARN(w, "%s: entry %u is a null pointer, skipped", root->sig, i);
             continue;
         }
         visit_table(w, table);
@@ -583,25 +596,28 @@ int acpi_parse(const void *rsdp_ptr, size_t rsdp_len, acpi_map_fn map, void *ctx
         out->oem_id[i] = (char)rsdp[ACPI_RSDP_OFF_OEM_ID + i];
     out->oem_id[ACPI_OEM_ID_LEN] = '\0';
 
-    uint32_t count = 0;
-    uint64_t xsdt = rsdp_xsdt_address(&w, rsdp, rsdp_len);
-    if (xsdt != 0) {
-        if (check_root(&w, xsdt, ACPI_SIG_XSDT, ACPI_XSDT_ENTRY_LEN, &count)) {
+    struct acpi_root xsdt = {.phys = rsdp_xsdt_address(&w, rsdp, rsdp_len),
+                             .entry_len = ACPI_XSDT_ENTRY_LEN,
+                             .sig = ACPI_SIG_XSDT};
+    if (xsdt.phys != 0) {
+        if (check_root(&w, &xsdt)) {
             out->used_xsdt = true;
-            walk_root(&w, xsdt, ACPI_SIG_XSDT, ACPI_XSDT_ENTRY_LEN, count);
+            walk_root(&w, &xsdt);
             return 0;
         }
         ACPI_WARN(&w, "XSDT unusable, falling back to the RSDT");
     }
 
-    uint64_t rsdt = ld32(rsdp + ACPI_RSDP_OFF_RSDT);
-    if (rsdt == 0) {
+    struct acpi_root rsdt = {.phys = ld32(rsdp + ACPI_RSDP_OFF_RSDT),
+                             .entry_len = ACPI_RSDT_ENTRY_LEN,
+                             .sig = ACPI_SIG_RSDT};
+    if (rsdt.phys == 0) {
         ACPI_WARN(&w, "RSDP names no RSDT");
         return -1;
     }
-    if (!check_root(&w, rsdt, ACPI_SIG_RSDT, ACPI_RSDT_ENTRY_LEN, &count))
+    if (!check_root(&w, &rsdt))
         return -1;
-    walk_root(&w, rsdt, ACPI_SIG_RSDT, ACPI_RSDT_ENTRY_LEN, count);
+    walk_root(&w, &rsdt);
     return 0;
 }
 

@@ -11,7 +11,9 @@
 #include "trap.h"
 #include "x86.h"
 #include "../../kernel/console.h"
+#include "../../kernel/klock.h"
 #include "../../kernel/kstring.h"
+#include "../../kernel/thread.h"
 
 #include <stdatomic.h>
 
@@ -55,9 +57,8 @@ void ap_main(uint64_t cpu_index)
     timer_start_tick();
     c->online = true;
     atomic_store(&ap_started_index, (unsigned)cpu_index);
-    irq_enable();
-    for (;;)
-        cpu_halt();
+    kernel_lock();
+    schedule();
 }
 
 static bool wait_online(uint32_t index, uint64_t timeout_us)

@@ -8,6 +8,7 @@
 #include "serial.h"
 #include "x86.h"
 #include "../../kernel/console.h"
+#include "../../kernel/klock.h"
 
 #include <stdatomic.h>
 
@@ -80,10 +81,17 @@ void trap_dispatch(struct trap_frame *f)
     }
     if (f->vector == VEC_SPURIOUS)
         return; /* SDM Vol. 3A 11.9: no EOI for spurious interrupts */
+    /* Interrupts reach the kernel only while a core idles (or during
+     * boot): take the kernel lock unless this entry already holds it. */
+    bool take_lock = !kernel_lock_held_here();
+    if (take_lock)
+        kernel_lock();
     irq_handler_fn fn = handlers[f->vector];
     if (fn)
         fn(f);
     else
         kprintf("atoll: warning: unexpected interrupt vector %u\n", (unsigned)f->vector);
     lapic_eoi();
+    if (take_lock)
+        kernel_unlock();
 }
