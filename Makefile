@@ -99,7 +99,9 @@ $(BUILD)/atoll.iso: $(BUILD)/kernel.elf $(USER_ELFS) images/mkiso.py $(BUILD)/cm
 
 FORCE:
 
--include tests/tests.mk
+include tests/tests.mk
+# Fragments of other host-test suites (capability core, scheduler).
+-include tests/cap.mk tests/sched.mk
 
 # KVM only where a quick probe shows it works (shared/TESTING.md: /dev/kvm
 # may exist and still hang a guest).

@@ -2,33 +2,33 @@
 
 /* ELF header and program header field offsets (gABI 4-3, 5-1). Read byte
  * by byte: the image may be at any alignment. */
-#define EI_MAG0       0
-#define EI_CLASS      4
-#define EI_DATA       5
-#define EI_VERSION    6
-#define ELFCLASS64    2
-#define ELFDATA2LSB   1
-#define EV_CURRENT    1
-#define ET_EXEC       2
-#define EM_X86_64     62
-#define E_TYPE        16
-#define E_MACHINE     18
-#define E_VERSION     20
-#define E_ENTRY       24
-#define E_PHOFF       32
-#define E_EHSIZE      52
-#define E_PHENTSIZE   54
-#define E_PHNUM       56
+#define EI_MAG0         0
+#define EI_CLASS        4
+#define EI_DATA         5
+#define EI_VERSION      6
+#define ELFCLASS64      2
+#define ELFDATA2LSB     1
+#define EV_CURRENT      1
+#define ET_EXEC         2
+#define EM_X86_64       62
+#define E_TYPE          16
+#define E_MACHINE       18
+#define E_VERSION       20
+#define E_ENTRY         24
+#define E_PHOFF         32
+#define E_EHSIZE        52
+#define E_PHENTSIZE     54
+#define E_PHNUM         56
 #define ELF64_EHDR_SIZE 64
 #define ELF64_PHDR_SIZE 56
-#define P_TYPE        0
-#define P_FLAGS       4
-#define P_OFFSET      8
-#define P_VADDR       16
-#define P_FILESZ      32
-#define P_MEMSZ       40
-#define PT_LOAD       1
-#define ELF_PAGE_MASK 0xfffull
+#define P_TYPE          0
+#define P_FLAGS         4
+#define P_OFFSET        8
+#define P_VADDR         16
+#define P_FILESZ        32
+#define P_MEMSZ         40
+#define PT_LOAD         1
+#define ELF_PAGE_MASK   0xfffull
 
 static uint16_t ld16(const uint8_t *p)
 {

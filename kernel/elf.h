@@ -16,11 +16,11 @@
 #define ELF_PF_R 0x4u
 
 struct elf_segment {
-    uint64_t vaddr;   /* page-aligned start is vaddr & ~0xfff */
+    uint64_t vaddr; /* page-aligned start is vaddr & ~0xfff */
     uint64_t memsz;
-    uint64_t offset;  /* in the file */
-    uint64_t filesz;  /* <= memsz; the rest is zero-filled */
-    uint32_t flags;   /* ELF_PF_* */
+    uint64_t offset; /* in the file */
+    uint64_t filesz; /* <= memsz; the rest is zero-filled */
+    uint32_t flags;  /* ELF_PF_* */
 };
 
 struct elf_image {
@@ -31,14 +31,14 @@ struct elf_image {
 
 enum elf_error {
     ELF_OK = 0,
-    ELF_ERR_TRUNCATED,     /* file shorter than a header or table says */
-    ELF_ERR_NOT_ELF,       /* bad magic */
-    ELF_ERR_UNSUPPORTED,   /* not ELF64, little-endian, x86_64, executable */
-    ELF_ERR_BAD_PHDRS,     /* program header table size or entry size wrong */
-    ELF_ERR_BAD_SEGMENT,   /* filesz > memsz, data past the file, overflow */
-    ELF_ERR_BAD_ADDRESS,   /* segment or entry outside [addr_min, addr_max) */
-    ELF_ERR_OVERLAP,       /* two loadable segments share a page */
-    ELF_ERR_TOO_MANY,      /* more than ELF_MAX_SEGMENTS loadable segments */
+    ELF_ERR_TRUNCATED,   /* file shorter than a header or table says */
+    ELF_ERR_NOT_ELF,     /* bad magic */
+    ELF_ERR_UNSUPPORTED, /* not ELF64, little-endian, x86_64, executable */
+    ELF_ERR_BAD_PHDRS,   /* program header table size or entry size wrong */
+    ELF_ERR_BAD_SEGMENT, /* filesz > memsz, data past the file, overflow */
+    ELF_ERR_BAD_ADDRESS, /* segment or entry outside [addr_min, addr_max) */
+    ELF_ERR_OVERLAP,     /* two loadable segments share a page */
+    ELF_ERR_TOO_MANY,    /* more than ELF_MAX_SEGMENTS loadable segments */
     ELF_ERR_NO_SEGMENTS,
 };
 

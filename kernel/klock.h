@@ -15,9 +15,9 @@ bool kernel_lock_held_here(void);
 
 struct kernel_lock_stats {
     uint64_t acquisitions;
-    uint64_t max_hold_tsc;   /* longest single hold, TSC ticks */
+    uint64_t max_hold_tsc; /* longest single hold, TSC ticks */
     uint64_t total_hold_tsc;
-    uint64_t max_wait_tsc;   /* longest wait to acquire */
+    uint64_t max_wait_tsc; /* longest wait to acquire */
 };
 void kernel_lock_stats(struct kernel_lock_stats *out);
 

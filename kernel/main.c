@@ -81,8 +81,8 @@ static void parse_boot_info(uint32_t magic, uint32_t info_phys)
 
     kprintf("atoll: loader \"%s\" cmdline \"%s\"\n", boot_info.loader, boot_info.cmdline);
     if (boot_cmdline.unknown || boot_cmdline.invalid)
-        kprintf("atoll: cmdline: %u unknown and %u invalid options ignored\n",
-                boot_cmdline.unknown, boot_cmdline.invalid);
+        kprintf("atoll: cmdline: %u unknown and %u invalid options ignored\n", boot_cmdline.unknown,
+                boot_cmdline.invalid);
     kprintf("atoll: memory map: %u entries, %lu MiB usable, %u modules%s\n", boot_info.mmap_count,
             mb2_usable_bytes(&boot_info) / MIB, boot_info.module_count,
             boot_info.efi_system_table ? ", booted by UEFI" : "");
@@ -172,6 +172,8 @@ void kernel_main(uint32_t magic, uint32_t info_phys)
 
     cpu_features_init_bsp();
     parse_acpi();
+    if (boot_cmdline.dump_acpi || boot_cmdline.dump_mb2)
+        boot_dump_end();
     struct vmx_caps vmx;
     vmx_caps_read(&vmx);
     vmx_caps_report(&vmx);

@@ -71,7 +71,8 @@ bool root_task_create(const struct mb2_boot *boot)
     }
     const uint8_t *image = phys_to_virt(m->start);
     struct elf_image elf;
-    enum elf_error e = elf_parse(image, len, USER_ADDR_MIN, ROOT_STACK_TOP - ROOT_STACK_PAGES * PAGE_SIZE, &elf);
+    enum elf_error e =
+        elf_parse(image, len, USER_ADDR_MIN, ROOT_STACK_TOP - ROOT_STACK_PAGES * PAGE_SIZE, &elf);
     if (e != ELF_OK) {
         kprintf("atoll: root task module \"%s\" rejected: %s\n", m->name, elf_error_name(e));
         return false;

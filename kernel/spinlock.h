@@ -11,7 +11,10 @@ struct spinlock {
     atomic_uint serving;
 };
 
-#define SPINLOCK_INIT {0, 0}
+#define SPINLOCK_INIT                                                                              \
+    {                                                                                              \
+        0, 0                                                                                       \
+    }
 
 void cpu_relax(void);
 

@@ -53,13 +53,13 @@ _Noreturn void syscall_dispatch(struct trap_frame *f)
 }
 
 static const char *const user_exception_names[VEC_EXCEPTION_COUNT] = {
-    [VEC_DE] = "divide error",      [VEC_DB] = "debug",
-    [VEC_BP] = "breakpoint",        [VEC_OF] = "overflow",
-    [VEC_BR] = "bound range",       [VEC_UD] = "undefined instruction",
+    [VEC_DE] = "divide error",         [VEC_DB] = "debug",
+    [VEC_BP] = "breakpoint",           [VEC_OF] = "overflow",
+    [VEC_BR] = "bound range",          [VEC_UD] = "undefined instruction",
     [VEC_NM] = "device not available", [VEC_GP] = "general protection",
-    [VEC_SS] = "stack fault",       [VEC_NP] = "segment not present",
-    [VEC_PF] = "page fault",        [VEC_MF] = "x87 error",
-    [VEC_AC] = "alignment check",   [VEC_XM] = "SIMD error",
+    [VEC_SS] = "stack fault",          [VEC_NP] = "segment not present",
+    [VEC_PF] = "page fault",           [VEC_MF] = "x87 error",
+    [VEC_AC] = "alignment check",      [VEC_XM] = "SIMD error",
 };
 
 _Noreturn void trap_dispatch_user(struct trap_frame *f)
@@ -79,8 +79,8 @@ _Noreturn void trap_dispatch_user(struct trap_frame *f)
     /* A user fault. With no fault endpoint (issue 4) the thread is
      * suspended; the kernel and every other thread carry on. */
     struct tcb *self = thread_current();
-    const char *name = user_exception_names[f->vector] ? user_exception_names[f->vector]
-                                                       : "exception";
+    const char *name =
+        user_exception_names[f->vector] ? user_exception_names[f->vector] : "exception";
     kprintf("atoll: user fault: thread %s: %s (vector %lu, error 0x%lx) at rip 0x%lx", self->name,
             name, f->vector, f->error, f->rip);
     if (f->vector == VEC_PF)

@@ -11,7 +11,7 @@
 #include "../arch/x86_64/cpu_features.h"
 #include "../arch/x86_64/trap.h"
 
-#define THREAD_NAME_MAX 16
+#define THREAD_NAME_MAX    16
 #define THREAD_NOT_CURRENT UINT32_MAX
 
 enum thread_state {

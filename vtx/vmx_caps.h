@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 struct vmx_caps {
-    bool present;          /* CPUID.1:ECX.VMX */
+    bool present;             /* CPUID.1:ECX.VMX */
     bool firmware_locked_off; /* IA32_FEATURE_CONTROL locked with VMX disabled */
     uint32_t revision;
     bool secondary, ept, vpid, unrestricted, preemption_timer, apic_virt;

@@ -34,6 +34,7 @@ struct acpi_walk {
     bool overrides_full_reported;
     bool nmis_full_reported;
     bool mcfg_full_reported;
+    bool mcfg_parsed; /* a valid MCFG was seen, even one without entries */
 };
 
 #define ACPI_WARN(walk, ...)                                                                       \
@@ -359,6 +360,7 @@ static void parse_mcfg(struct acpi_walk *w, const uint8_t *tbl, uint32_t len)
         ACPI_WARN(w, "MCFG: length %u is too short for its fixed fields, skipped", len);
         return;
     }
+    w->mcfg_parsed = true;
     uint32_t body = len - ACPI_MCFG_ENTRIES_OFF;
     if (body % ACPI_MCFG_ENTRY_LEN != 0)
         ACPI_WARN(w, "MCFG: %u trailing bytes after the last entry ignored",
@@ -418,15 +420,15 @@ static enum acpi_known_table classify(const uint8_t *hdr, const char **name)
     return ACPI_TABLE_UNKNOWN;
 }
 
-static bool table_already_used(const struct acpi_info *info, enum acpi_known_table kind)
+static bool table_already_used(const struct acpi_walk *w, enum acpi_known_table kind)
 {
     switch (kind) {
     case ACPI_TABLE_MADT:
-        return info->madt_present;
+        return w->info->madt_present;
     case ACPI_TABLE_MCFG:
-        return info->mcfg_count > 0;
+        return w->mcfg_parsed;
     case ACPI_TABLE_DMAR:
-        return info->dmar_present;
+        return w->info->dmar_present;
     default:
         return false;
     }
@@ -450,7 +452,7 @@ static void visit_table(struct acpi_walk *w, uint64_t phys)
 
     /* A root table listing the same table twice (or two different MADTs)
      * would count every processor twice: the first valid one wins. */
-    if (table_already_used(w->info, kind)) {
+    if (table_already_used(w, kind)) {
         ACPI_WARN(w, "%s at 0x%llx: a second %s table, ignored", name, (unsigned long long)phys,
                   name);
         return;

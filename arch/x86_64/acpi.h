@@ -33,7 +33,7 @@ struct acpi_cpu {
 
 struct acpi_ioapic {
     uint32_t id;
-    uint64_t phys;     /* register window */
+    uint64_t phys; /* register window */
     uint32_t gsi_base;
 };
 
@@ -51,22 +51,22 @@ struct acpi_lapic_nmi {
 };
 
 struct acpi_mcfg {
-    uint64_t base;     /* ECAM base for bus 0 of this segment */
+    uint64_t base; /* ECAM base for bus 0 of this segment */
     uint16_t segment;
     uint8_t bus_start;
     uint8_t bus_end;
 };
 
 struct acpi_info {
-    uint8_t revision;     /* RSDP revision: 0 = ACPI 1.0 */
-    bool used_xsdt;       /* false: fell back to the RSDT */
+    uint8_t revision; /* RSDP revision: 0 = ACPI 1.0 */
+    bool used_xsdt;   /* false: fell back to the RSDT */
     char oem_id[7];
 
     bool madt_present;
-    uint64_t lapic_phys;  /* MADT local APIC address, override applied */
-    bool pcat_compat;     /* legacy 8259 PICs present (must be masked) */
+    uint64_t lapic_phys; /* MADT local APIC address, override applied */
+    bool pcat_compat;    /* legacy 8259 PICs present (must be masked) */
 
-    uint32_t cpu_count;   /* enabled or online-capable processors */
+    uint32_t cpu_count; /* enabled or online-capable processors */
     struct acpi_cpu cpus[ACPI_MAX_CPUS];
     uint32_t cpus_ignored; /* disabled, or beyond ACPI_MAX_CPUS */
 
@@ -87,7 +87,7 @@ struct acpi_info {
     uint64_t dmar_phys;
     uint32_t dmar_length;
 
-    uint32_t warnings;    /* tables or entries skipped */
+    uint32_t warnings; /* tables or entries skipped */
 };
 
 /* Parses from an RSDP already copied into memory (from Multiboot2) of

@@ -4,6 +4,8 @@
 
 #define DUMP_BYTES_PER_LINE 64
 
+static unsigned blobs_printed;
+
 void boot_dump(const char *kind, uint64_t phys, const void *data, size_t len)
 {
     const uint8_t *p = data;
@@ -15,6 +17,12 @@ void boot_dump(const char *kind, uint64_t phys, const void *data, size_t len)
         hex[2 * n] = '\0';
         kprintf("atoll-dump %s %lx %zu %zu %s\n", kind, phys, len, off, hex);
     }
+    blobs_printed++;
+}
+
+void boot_dump_end(void)
+{
+    kprintf("atoll-dump end %u\n", blobs_printed);
 }
 
 void boot_dump_recorder_init(struct boot_dump_recorder *r, acpi_map_fn inner, void *ctx)

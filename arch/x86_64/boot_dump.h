@@ -27,5 +27,8 @@ void boot_dump(const char *kind, uint64_t phys, const void *data, size_t len);
 void boot_dump_recorder_init(struct boot_dump_recorder *r, acpi_map_fn inner, void *ctx);
 const void *boot_dump_recorder_map(void *recorder, uint64_t phys, size_t len);
 void boot_dump_recorded(const struct boot_dump_recorder *r);
+/* Marks the end of all dumps (`atoll-dump end <blobs>`), so a truncated
+ * log is detected. */
+void boot_dump_end(void);
 
 #endif

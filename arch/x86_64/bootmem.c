@@ -9,7 +9,7 @@
 #define LOW_MEMORY_END       0x100000ull
 #define BOOTMEM_LIMIT        (4ull << 30)
 /* Real-mode IVT and BIOS data area live in the first page. */
-#define LOW_PAGE_MIN         0x1000ull
+#define LOW_PAGE_MIN 0x1000ull
 
 struct range {
     uint64_t base, end;

@@ -104,8 +104,8 @@ void cpu_init(uint32_t index, uint32_t apic_id)
     c->apic_id = apic_id;
     c->kernel_stack_top = (uint64_t)&cpu_stacks[index][KERNEL_STACK_SIZE];
 
-    const uint64_t common = DESC_PRESENT | DESC_S | DESC_ACCESSED | DESC_RW | DESC_LIMIT_MAX |
-                            DESC_GRAN;
+    const uint64_t common =
+        DESC_PRESENT | DESC_S | DESC_ACCESSED | DESC_RW | DESC_LIMIT_MAX | DESC_GRAN;
     c->gdt[GDT_NULL] = 0;
     c->gdt[GDT_KERNEL_CODE] = common | DESC_CODE | DESC_LONG;
     c->gdt[GDT_KERNEL_DATA] = common | DESC_DB;
@@ -121,8 +121,8 @@ void cpu_init(uint32_t index, uint32_t apic_id)
 
     uint64_t base = (uint64_t)&c->tss;
     uint64_t limit = sizeof c->tss - 1;
-    c->gdt[GDT_TSS] = (limit & 0xffff) | ((base & 0xffffff) << 16) | DESC_TSS_AVAIL |
-                      DESC_PRESENT | ((base >> 24 & 0xff) << 56);
+    c->gdt[GDT_TSS] = (limit & 0xffff) | ((base & 0xffffff) << 16) | DESC_TSS_AVAIL | DESC_PRESENT |
+                      ((base >> 24 & 0xff) << 56);
     c->gdt[GDT_TSS + 1] = base >> 32;
 
     load_tables(c);

@@ -7,9 +7,9 @@
 struct cpu_features cpu_features;
 
 #define XCR_XFEATURE_ENABLED_MASK 0
-#define XSAVE_FIRST_EXTENDED 1 /* 0 and 1 live in the legacy area */
-#define XSAVE_MAX_COMPONENT 62
-#define BRAND_LEAVES 3
+#define XSAVE_FIRST_EXTENDED      1 /* 0 and 1 live in the legacy area */
+#define XSAVE_MAX_COMPONENT       62
+#define BRAND_LEAVES              3
 
 static void store_regs(char *dst, struct cpuid_regs r)
 {
@@ -99,8 +99,8 @@ void cpu_features_init_bsp(void)
     kprintf("atoll: cpu %s family 0x%x model 0x%x stepping %u \"%s\"\n", f->vendor, f->family,
             f->model, f->stepping, brand);
     kprintf("atoll: cpu features:%s%s%s%s%s%s%s%s\n", f->x2apic ? " x2apic" : "",
-            f->tsc_deadline ? " tsc-deadline" : "", f->xsave ? " xsave" : "",
-            f->avx ? " avx" : "", f->pcid ? " pcid" : "", f->invpcid ? " invpcid" : "",
+            f->tsc_deadline ? " tsc-deadline" : "", f->xsave ? " xsave" : "", f->avx ? " avx" : "",
+            f->pcid ? " pcid" : "", f->invpcid ? " invpcid" : "",
             f->invariant_tsc ? " invariant-tsc" : "", f->hypervisor ? " hypervisor" : "");
     if (f->xsave)
         kprintf("atoll: xsave xcr0=0x%lx size=%u\n", f->xcr0, f->xsave_size);
@@ -131,8 +131,7 @@ void fpu_init_area(void *area)
 void fpu_save(void *area)
 {
     if (cpu_features.xsave)
-        __asm__ volatile("xsave64 (%0)" ::"r"(area), "a"(UINT32_MAX), "d"(UINT32_MAX)
-                         : "memory");
+        __asm__ volatile("xsave64 (%0)" ::"r"(area), "a"(UINT32_MAX), "d"(UINT32_MAX) : "memory");
     else
         __asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
 }
@@ -140,8 +139,7 @@ void fpu_save(void *area)
 void fpu_restore(const void *area)
 {
     if (cpu_features.xsave)
-        __asm__ volatile("xrstor64 (%0)" ::"r"(area), "a"(UINT32_MAX), "d"(UINT32_MAX)
-                         : "memory");
+        __asm__ volatile("xrstor64 (%0)" ::"r"(area), "a"(UINT32_MAX), "d"(UINT32_MAX) : "memory");
     else
         __asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
 }

@@ -19,7 +19,7 @@ struct cpu_features {
     char brand[49];
     uint32_t family, model, stepping;
     bool x2apic, tsc_deadline, xsave, avx, pcid, invpcid, fsgsbase, invariant_tsc, hypervisor;
-    uint64_t xcr0;      /* enabled XSAVE components */
+    uint64_t xcr0;       /* enabled XSAVE components */
     uint32_t xsave_size; /* bytes for the enabled components */
 };
 

@@ -65,7 +65,8 @@ void ioapic_init(const struct acpi_info *acpi)
         }
         io->gsi_base = acpi->ioapics[i].gsi_base;
         uint32_t version = ioapic_read(io, IOAPIC_REG_VERSION);
-        io->pins = ((version >> IOAPIC_VERSION_MAX_REDIR_SHIFT) & IOAPIC_VERSION_MAX_REDIR_MASK) + 1;
+        io->pins =
+            ((version >> IOAPIC_VERSION_MAX_REDIR_SHIFT) & IOAPIC_VERSION_MAX_REDIR_MASK) + 1;
         for (uint32_t pin = 0; pin < io->pins; pin++)
             write_redirection(io, pin, IOAPIC_REDIR_MASKED);
         kprintf("atoll: ioapic %u at 0x%lx: gsi %u-%u\n", acpi->ioapics[i].id,

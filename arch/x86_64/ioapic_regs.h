@@ -2,8 +2,8 @@
 #ifndef ATOLL_ARCH_IOAPIC_REGS_H
 #define ATOLL_ARCH_IOAPIC_REGS_H
 
-#define IOAPIC_REGSEL 0x00 /* byte offset of the index register */
-#define IOAPIC_WINDOW 0x10 /* byte offset of the data window */
+#define IOAPIC_REGSEL    0x00 /* byte offset of the index register */
+#define IOAPIC_WINDOW    0x10 /* byte offset of the data window */
 #define IOAPIC_MMIO_SIZE 0x20
 
 #define IOAPIC_REG_ID      0x00
@@ -13,12 +13,12 @@
 #define IOAPIC_VERSION_MAX_REDIR_SHIFT 16
 #define IOAPIC_VERSION_MAX_REDIR_MASK  0xffu
 
-#define IOAPIC_REDIR_FIXED       (0ull << 8)
-#define IOAPIC_REDIR_LOGICAL     (1ull << 11)
-#define IOAPIC_REDIR_ACTIVE_LOW  (1ull << 13)
-#define IOAPIC_REDIR_LEVEL       (1ull << 15)
-#define IOAPIC_REDIR_MASKED      (1ull << 16)
-#define IOAPIC_REDIR_DEST_SHIFT  56
+#define IOAPIC_REDIR_FIXED      (0ull << 8)
+#define IOAPIC_REDIR_LOGICAL    (1ull << 11)
+#define IOAPIC_REDIR_ACTIVE_LOW (1ull << 13)
+#define IOAPIC_REDIR_LEVEL      (1ull << 15)
+#define IOAPIC_REDIR_MASKED     (1ull << 16)
+#define IOAPIC_REDIR_DEST_SHIFT 56
 
 /* MPS INTI flags carried by MADT interrupt source overrides (ACPI 6.5
  * table 5.50): polarity bits 0-1, trigger bits 2-3. */

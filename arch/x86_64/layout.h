@@ -15,9 +15,9 @@
 #define MMIO_BASE UINT64_C(0xffffc00000000000)
 #define MMIO_SIZE (UINT64_C(1) << 30)
 
-#define PAGE_SIZE      UINT64_C(4096)
-#define LARGE_PAGE     (UINT64_C(2) << 20)
-#define HUGE_PAGE      (UINT64_C(1) << 30)
+#define PAGE_SIZE         UINT64_C(4096)
+#define LARGE_PAGE        (UINT64_C(2) << 20)
+#define HUGE_PAGE         (UINT64_C(1) << 30)
 #define KERNEL_STACK_SIZE 16384
 #define IST_STACK_SIZE    8192
 

@@ -35,8 +35,8 @@ struct mb2_mmap_entry {
 };
 
 struct mb2_module {
-    uint32_t start; /* physical, inclusive */
-    uint32_t end;   /* physical, exclusive */
+    uint32_t start;             /* physical, inclusive */
+    uint32_t end;               /* physical, exclusive */
     char name[MB2_MODNAME_MAX]; /* module command line, NUL-terminated, truncated */
 };
 
@@ -61,7 +61,7 @@ struct mb2_boot {
     bool efi_mmap_present;
     uint32_t efi_desc_size;
     uint32_t efi_desc_version;
-    uint32_t efi_mmap_entries;   /* number of descriptors in the tag */
+    uint32_t efi_mmap_entries;       /* number of descriptors in the tag */
     uint64_t efi_conventional_bytes; /* EfiConventionalMemory total, a cross-check */
 
     uint32_t warnings; /* number of malformed tags skipped */

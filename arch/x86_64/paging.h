@@ -19,7 +19,7 @@
 #define PTE_NX   (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
 
-#define PT_ENTRIES 512
+#define PT_ENTRIES     512
 #define PML4_INDEX(va) (((va) >> 39) & 0x1ff)
 #define PDPT_INDEX(va) (((va) >> 30) & 0x1ff)
 #define PD_INDEX(va)   (((va) >> 21) & 0x1ff)

@@ -35,8 +35,8 @@ struct ap_params {
 #define AP_GDT_OFFSET    64 /* `align 16` after the block */
 
 /* SDM Vol. 3A 9.4.4.1: 10 ms after INIT, 200 us between SIPIs. */
-#define INIT_DELAY_US   10000u
-#define SIPI_DELAY_US   200u
+#define INIT_DELAY_US     10000u
+#define SIPI_DELAY_US     200u
 #define ONLINE_TIMEOUT_US 2000000u
 
 extern const char ap_trampoline_start[], ap_trampoline_end[], ap_trampoline_long[];

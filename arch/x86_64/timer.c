@@ -12,10 +12,10 @@
 
 #include <stdatomic.h>
 
-#define CALIBRATION_MS     10u
-#define PIT_POLL_LIMIT     100000000u
-#define SELFTEST_TICKS     3u
-#define SELFTEST_PIT_IRQS  3u
+#define CALIBRATION_MS      10u
+#define PIT_POLL_LIMIT      100000000u
+#define SELFTEST_TICKS      3u
+#define SELFTEST_PIT_IRQS   3u
 #define SELFTEST_TIMEOUT_US 2000000u
 /* Vector for the PIT while its IOAPIC routing is tested. */
 #define VEC_PIT_TEST (VEC_IRQ_BASE + PIT_ISA_IRQ)

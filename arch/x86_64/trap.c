@@ -16,11 +16,10 @@ static irq_handler_fn handlers[256];
 static atomic_bool stopping;
 
 static const char *const exception_names[VEC_EXCEPTION_COUNT] = {
-    [VEC_DE] = "#DE", [VEC_DB] = "#DB", [VEC_NMI] = "NMI", [VEC_BP] = "#BP",
-    [VEC_OF] = "#OF", [VEC_BR] = "#BR", [VEC_UD] = "#UD", [VEC_NM] = "#NM",
-    [VEC_DF] = "#DF", [VEC_TS] = "#TS", [VEC_NP] = "#NP", [VEC_SS] = "#SS",
-    [VEC_GP] = "#GP", [VEC_PF] = "#PF", [VEC_MF] = "#MF", [VEC_AC] = "#AC",
-    [VEC_MC] = "#MC", [VEC_XM] = "#XM", [VEC_VE] = "#VE", [VEC_CP] = "#CP",
+    [VEC_DE] = "#DE", [VEC_DB] = "#DB", [VEC_NMI] = "NMI", [VEC_BP] = "#BP", [VEC_OF] = "#OF",
+    [VEC_BR] = "#BR", [VEC_UD] = "#UD", [VEC_NM] = "#NM",  [VEC_DF] = "#DF", [VEC_TS] = "#TS",
+    [VEC_NP] = "#NP", [VEC_SS] = "#SS", [VEC_GP] = "#GP",  [VEC_PF] = "#PF", [VEC_MF] = "#MF",
+    [VEC_AC] = "#AC", [VEC_MC] = "#MC", [VEC_XM] = "#XM",  [VEC_VE] = "#VE", [VEC_CP] = "#CP",
 };
 
 void trap_set_handler(uint8_t vector, irq_handler_fn fn)

@@ -18,13 +18,13 @@
 #define UART_LSR 5 /* line status */
 #define UART_SCR 7 /* scratch */
 
-#define UART_LCR_8N1  0x03
-#define UART_LCR_DLAB 0x80
+#define UART_LCR_8N1          0x03
+#define UART_LCR_DLAB         0x80
 #define UART_FCR_ENABLE_CLEAR 0x07 /* enable FIFOs, clear rx and tx */
 #define UART_MCR_DTR_RTS_OUT2 0x0b
-#define UART_LSR_DR   0x01 /* data ready */
-#define UART_LSR_THRE 0x20 /* transmit holding register empty */
-#define UART_LSR_TEMT 0x40 /* transmitter empty (shift register too) */
+#define UART_LSR_DR           0x01 /* data ready */
+#define UART_LSR_THRE         0x20 /* transmit holding register empty */
+#define UART_LSR_TEMT         0x40 /* transmitter empty (shift register too) */
 
 #define UART_CLOCK_HZ 115200
 #define UART_BAUD     115200

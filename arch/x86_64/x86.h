@@ -29,12 +29,12 @@
 #define CR4_SMAP       (1ull << 21)
 
 /* RFLAGS */
-#define RFLAGS_TF (1ull << 8)
-#define RFLAGS_IF (1ull << 9)
-#define RFLAGS_DF (1ull << 10)
-#define RFLAGS_NT (1ull << 14)
+#define RFLAGS_TF        (1ull << 8)
+#define RFLAGS_IF        (1ull << 9)
+#define RFLAGS_DF        (1ull << 10)
+#define RFLAGS_NT        (1ull << 14)
 #define RFLAGS_RESERVED1 (1ull << 1) /* always 1 */
-#define RFLAGS_AC (1ull << 18)
+#define RFLAGS_AC        (1ull << 18)
 
 /* XCR0 components (SDM Vol. 1 13.1) */
 #define XCR0_X87 (1ull << 0)
@@ -86,8 +86,7 @@ static inline uint64_t rdmsr(uint32_t msr)
 }
 static inline void wrmsr(uint32_t msr, uint64_t v)
 {
-    __asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
-                     : "memory");
+    __asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
 }
 
 static inline void xsetbv(uint32_t index, uint64_t v)

@@ -15,8 +15,8 @@ void test_result(const char *name, int ok, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void test_summary(const char *prefix);
 
-#define TEST_EQ(name, got, want)                                                                  \
-    test_result((name), (uint64_t)(got) == (uint64_t)(want), "expected 0x%lx, got 0x%lx",         \
+#define TEST_EQ(name, got, want)                                                                   \
+    test_result((name), (uint64_t)(got) == (uint64_t)(want), "expected 0x%lx, got 0x%lx",          \
                 (uint64_t)(want), (uint64_t)(got))
 
 #endif

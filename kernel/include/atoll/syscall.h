@@ -33,7 +33,7 @@ enum atoll_syscall {
     ATOLL_SYS_DEBUG_EXIT = 0x41,
 };
 
-#define ATOLL_MSG_REGISTERS     4
-#define ATOLL_DEBUG_PUTS_MAX    (ATOLL_MSG_REGISTERS * 8)
+#define ATOLL_MSG_REGISTERS  4
+#define ATOLL_DEBUG_PUTS_MAX (ATOLL_MSG_REGISTERS * 8)
 
 #endif
