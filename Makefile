@@ -27,7 +27,8 @@ KERNEL_CFLAGS := -std=c11 -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pi
 KERNEL_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
 	-T arch/x86_64/linker.ld
 
-KERNEL_C := $(wildcard arch/x86_64/*.c) $(wildcard kernel/*.c) $(wildcard vtx/*.c)
+KERNEL_C := $(wildcard arch/x86_64/*.c) $(wildcard kernel/*.c) $(wildcard kernel/cap/*.c) \
+	$(wildcard vtx/*.c)
 KERNEL_ASM := $(wildcard arch/x86_64/*.asm)
 KERNEL_OBJ := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) \
 	$(patsubst %.asm,$(BUILD)/k/%.o,$(KERNEL_ASM))
@@ -123,4 +124,4 @@ check-format:
 clean:
 	rm -rf $(BUILD)
 
--include $(KERNEL_OBJ:.o=.d) $(USER_LIB_OBJ:.o=.d)
+-include $(KERNEL_OBJ:.o=.d) $(USER_LIB_OBJ:.o=.d) $(wildcard $(BUILD)/u/services/*/*.d)

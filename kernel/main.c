@@ -3,7 +3,8 @@
 #include "console.h"
 #include "kstring.h"
 #include "klock.h"
-#include "root_task.h"
+#include "boot_root.h"
+#include "cap_glue.h"
 #include "thread.h"
 #include "../arch/x86_64/acpi.h"
 #include "../arch/x86_64/bootmem.h"
@@ -196,7 +197,8 @@ void kernel_main(uint32_t magic, uint32_t info_phys)
     kprintf("atoll: ready cpus=%u mem=%lu iommu=%s vmx=%s\n", cpu_online_count(),
             mb2_usable_bytes(&boot_info) / MIB, acpi.dmar_present ? "yes" : "no",
             vmx.usable ? "yes" : "no");
-    bool have_root = root_task_create(&boot_info);
+    cap_glue_init();
+    bool have_root = boot_root_task(&boot_info, cpu_online_count());
     if (!have_root && boot_cmdline.exit_after_ready) {
         serial_flush();
         platform_leave_emulator(0);

@@ -41,11 +41,15 @@ _Noreturn void thread_run(struct tcb *t)
     if (prev != t) {
         if (prev) {
             fpu_save(prev->fpu);
-            prev->current_on = THREAD_NOT_CURRENT;
+            prev->current_on = 0;
+        }
+        if (!t->fpu_ready) {
+            fpu_init_area(t->fpu);
+            t->fpu_ready = true;
         }
         fpu_restore(t->fpu);
         c->current = t;
-        t->current_on = c->index;
+        t->current_on = c->index + 1;
         write_cr3(t->cr3);
     }
     cpu_set_user_context(&t->context + 1);
@@ -53,11 +57,26 @@ _Noreturn void thread_run(struct tcb *t)
     return_to_user(&t->context);
 }
 
+void thread_suspend(struct tcb *t)
+{
+    t->state = THREAD_INACTIVE;
+    for (unsigned i = 0; i < thread_count; i++) {
+        if (threads[i] == t) {
+            threads[i] = threads[--thread_count];
+            break;
+        }
+    }
+    /* If it is current on another core, that core notices at its next
+     * kernel entry (state is no longer runnable); on this core the caller
+     * reschedules. Cross-core preemption by IPI comes with issue 4's SMP
+     * work. */
+}
+
 static struct tcb *pick_next(void)
 {
     for (unsigned n = 0; n < thread_count; n++) {
         struct tcb *t = threads[(next_pick + n) % thread_count];
-        bool elsewhere = t->current_on != THREAD_NOT_CURRENT && t->current_on != this_cpu()->index;
+        bool elsewhere = t->current_on != 0 && t->current_on != this_cpu()->index + 1;
         if (t->state == THREAD_RUNNABLE && !elsewhere) {
             next_pick = (next_pick + n + 1) % thread_count;
             return t;
@@ -97,7 +116,7 @@ _Noreturn void schedule(void)
         struct tcb *prev = this_cpu()->current;
         if (prev) {
             fpu_save(prev->fpu);
-            prev->current_on = THREAD_NOT_CURRENT;
+            prev->current_on = 0;
         }
         this_cpu()->current = NULL;
         /* Idle: interrupts on only while halted; the kernel stack is

@@ -1,34 +1,51 @@
-/* Threads as the kernel runs them. The saved user registers come first and
- * end 16-byte aligned: TSS.RSP0 points at their end, and the CPU aligns
- * RSP down to 16 bytes before pushing an interrupt frame (SDM Vol. 3A
- * 6.14.2). The full TCB object (capabilities, scheduling context, IPC
- * state) grows from this in issue 4. */
+/* Threads: the TCB object (ATOLL_TCB_SIZE_BITS bytes from untyped memory).
+ *
+ * Layout: the saved user registers come first and end 16-byte aligned, as
+ * TSS.RSP0 points at their end and the CPU aligns RSP down to 16 bytes
+ * before pushing an interrupt frame (SDM Vol. 3A 6.14.2); the FPU/XSAVE
+ * area follows; the TCB's own capability slots are the last
+ * ATOLL_TCB_SLOT_COUNT slots of the object (kernel/cap/cap.h). A TCB fresh
+ * from Retype is all zeroes, which must be a valid inactive thread. */
 #ifndef ATOLL_KERNEL_THREAD_H
 #define ATOLL_KERNEL_THREAD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "cap/cap.h"
 #include "../arch/x86_64/cpu_features.h"
 #include "../arch/x86_64/trap.h"
 
-#define THREAD_NAME_MAX    16
-#define THREAD_NOT_CURRENT UINT32_MAX
+#define THREAD_NAME_MAX 16
 
 enum thread_state {
-    THREAD_INACTIVE = 0,
+    THREAD_INACTIVE = 0, /* never started, or suspended by TCB_Suspend */
     THREAD_RUNNABLE,
     THREAD_BLOCKED,
-    THREAD_SUSPENDED, /* faulted with no fault handler, or stopped */
+    THREAD_SUSPENDED, /* faulted with no fault handler */
     THREAD_EXITED,
+};
+
+/* The TCB's own capability slots. */
+enum tcb_slot {
+    TCB_SLOT_CSPACE = 0,     /* CNode: root of the thread's capability space */
+    TCB_SLOT_VSPACE = 1,     /* PML4 of its address space */
+    TCB_SLOT_IPC_BUFFER = 2, /* the frame holding its IPC buffer */
+    TCB_SLOT_FAULT_EP = 3,
+    TCB_SLOT_TIMEOUT_EP = 4,
 };
 
 struct tcb {
     struct trap_frame context;
-    uint64_t cr3;
+    uint64_t cr3;             /* address space root, physical; 0: none */
+    uint64_t ipc_buffer_user; /* user address of the IPC buffer; 0: none */
+    uint64_t ipc_buffer_phys; /* where the kernel finds it */
     enum thread_state state;
-    /* Core whose `current` this thread is, or THREAD_NOT_CURRENT: a
-     * thread's registers live in one place, so it runs on one core. */
+    /* Core index + 1 of the core whose `current` this thread is, 0 if
+     * none: a thread's registers live in one place, so it runs on one
+     * core at a time. Zero in a fresh TCB means "not current". */
     uint32_t current_on;
+    bool fpu_ready; /* fpu area initialised */
     char name[THREAD_NAME_MAX];
     /* FPU/SSE/AVX state, switched eagerly: saved when the thread stops
      * being current on its core, restored when it becomes current. */
@@ -36,12 +53,22 @@ struct tcb {
 };
 
 _Static_assert(sizeof(struct trap_frame) % 16 == 0, "context end must stay 16-byte aligned");
+_Static_assert(sizeof(struct tcb) <= CAP_TCB_SLOTS_OFFSET, "TCB data overlaps its cap slots");
+
+static inline struct cap_slot *tcb_slot(struct tcb *t, enum tcb_slot s)
+{
+    return (struct cap_slot *)((uint8_t *)t + CAP_TCB_SLOTS_OFFSET) + s;
+}
+
+struct tcb *tcb_from_cap(const struct cap *c);
 
 /* Switches to `t` and returns to it in user mode. */
 _Noreturn void thread_run(struct tcb *t);
 /* Runs the next runnable thread, or idles until one appears. */
 _Noreturn void schedule(void);
 void thread_make_runnable(struct tcb *t);
+/* Takes `t` off every core and queue (TCB_Suspend, deletion). */
+void thread_suspend(struct tcb *t);
 struct tcb *thread_current(void);
 
 #endif

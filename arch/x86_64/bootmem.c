@@ -20,6 +20,15 @@ static struct range reserved[BOOTMEM_MAX_RESERVED];
 static unsigned reserved_count;
 static uint64_t next_free = LOW_MEMORY_END;
 static uint64_t pages_used;
+static bool frozen;
+
+static void check_not_frozen(void)
+{
+    if (frozen) {
+        kprintf("atoll: boot allocation after memory was handed to user space\n");
+        system_stop(1);
+    }
+}
 
 void bootmem_init(const struct mb2_boot *boot)
 {
@@ -74,6 +83,7 @@ static uint64_t find_page(uint64_t *cursor, uint64_t lo, uint64_t hi)
 
 uint64_t bootmem_alloc_page(void)
 {
+    check_not_frozen();
     /* The cursor only moves up, so no page is handed out twice even if the
      * firmware's map is unsorted (a lower region listed late is just not
      * used). */
@@ -89,6 +99,7 @@ uint64_t bootmem_alloc_page(void)
 
 uint64_t bootmem_alloc_low_page(void)
 {
+    check_not_frozen();
     uint64_t cursor = LOW_PAGE_MIN;
     uint64_t page = find_page(&cursor, LOW_PAGE_MIN, LOW_MEMORY_END);
     if (page) {
@@ -101,4 +112,74 @@ uint64_t bootmem_alloc_low_page(void)
 uint64_t bootmem_pages_used(void)
 {
     return pages_used;
+}
+
+uint64_t bootmem_alloc_aligned(unsigned size_bits)
+{
+    check_not_frozen();
+    uint64_t size = UINT64_C(1) << size_bits;
+    /* An aligned block becomes a reservation of its own rather than
+     * moving the page cursor, so the alignment gap stays usable. */
+    for (uint32_t i = 0; i < boot_info->mmap_count; i++) {
+        const struct mb2_mmap_entry *e = &boot_info->mmap[i];
+        if (e->type != MB2_MEM_AVAILABLE)
+            continue;
+        uint64_t end = e->base + e->length > BOOTMEM_LIMIT ? BOOTMEM_LIMIT : e->base + e->length;
+        uint64_t start = e->base < LOW_MEMORY_END ? LOW_MEMORY_END : e->base;
+        uint64_t block = align_up(start, size);
+        while (block + size <= end) {
+            uint64_t skip = 0;
+            for (uint64_t p = block; p < block + size && !skip; p += PAGE_SIZE) {
+                skip = overlapping_reservation_end(p);
+                if (!skip && p < next_free)
+                    skip = next_free;
+            }
+            if (!skip) {
+                bootmem_reserve(block, size);
+                memset(phys_to_virt(block), 0, size);
+                pages_used += size / PAGE_SIZE;
+                return block;
+            }
+            block = align_up(skip, size);
+        }
+    }
+    kprintf("atoll: out of boot memory for a 2^%u-byte object\n", size_bits);
+    system_stop(1);
+}
+
+void bootmem_freeze(uint64_t limit, bootmem_range_fn fn, void *ctx)
+{
+    frozen = true;
+    /* Everything handed out: the page cursor's range and the reservations,
+     * sorted by base so each region is cut in one pass. */
+    struct range used[BOOTMEM_MAX_RESERVED + 1];
+    unsigned n = 0;
+    used[n++] = (struct range){LOW_MEMORY_END, next_free};
+    for (unsigned i = 0; i < reserved_count; i++)
+        used[n++] = reserved[i];
+    for (unsigned i = 1; i < n; i++)
+        for (unsigned j = i; j > 0 && used[j].base < used[j - 1].base; j--) {
+            struct range t = used[j];
+            used[j] = used[j - 1];
+            used[j - 1] = t;
+        }
+    for (uint32_t i = 0; i < boot_info->mmap_count; i++) {
+        const struct mb2_mmap_entry *e = &boot_info->mmap[i];
+        if (e->type != MB2_MEM_AVAILABLE || e->base + e->length < e->base)
+            continue;
+        uint64_t start = align_up(e->base < LOW_MEMORY_END ? LOW_MEMORY_END : e->base, PAGE_SIZE);
+        uint64_t end =
+            (e->base + e->length > limit ? limit : e->base + e->length) & ~(PAGE_SIZE - 1);
+        for (unsigned k = 0; k < n && start < end; k++) {
+            uint64_t ub = used[k].base & ~(PAGE_SIZE - 1);
+            uint64_t ue = align_up(used[k].end, PAGE_SIZE);
+            if (ue <= start || ub >= end)
+                continue;
+            if (ub > start)
+                fn(start, ub, ctx);
+            start = ue > start ? ue : start;
+        }
+        if (start < end)
+            fn(start, end, ctx);
+    }
 }

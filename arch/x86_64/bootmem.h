@@ -20,4 +20,15 @@ uint64_t bootmem_alloc_page(void);
 uint64_t bootmem_alloc_low_page(void);
 uint64_t bootmem_pages_used(void);
 
+/* Allocates 2^size_bits zeroed bytes aligned to their size (boot-time
+ * kernel objects: the root CNode, TCB, frames). */
+uint64_t bootmem_alloc_aligned(unsigned size_bits);
+
+/* Ends boot allocation: from now on all memory belongs to user space as
+ * untyped, and a further bootmem_alloc_* stops the system (a kernel bug).
+ * Calls `fn` for every free range left: available in the memory map, in
+ * [1 MiB, limit), not reserved, not handed out. */
+typedef void (*bootmem_range_fn)(uint64_t base, uint64_t end, void *ctx);
+void bootmem_freeze(uint64_t limit, bootmem_range_fn fn, void *ctx);
+
 #endif

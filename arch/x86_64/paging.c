@@ -141,6 +141,11 @@ void paging_init(uint64_t phys_top)
     physmap_top = phys_top;
 }
 
+uint64_t physmap_limit(void)
+{
+    return physmap_top;
+}
+
 volatile void *mmio_map(uint64_t phys, uint64_t size)
 {
     uint64_t offset = phys & (PAGE_SIZE - 1);
@@ -161,13 +166,18 @@ volatile void *mmio_map(uint64_t phys, uint64_t size)
 
 #define PML4_KERNEL_HALF (PT_ENTRIES / 2)
 
-uint64_t paging_new_user_pml4(void)
+void paging_copy_kernel_half(uint64_t pml4_phys)
 {
-    uint64_t phys = bootmem_alloc_page();
-    uint64_t *pml4 = phys_to_virt(phys);
+    uint64_t *pml4 = phys_to_virt(pml4_phys);
     const uint64_t *kernel = phys_to_virt(kernel_pml4_phys);
     for (unsigned i = PML4_KERNEL_HALF; i < PT_ENTRIES; i++)
         pml4[i] = kernel[i];
+}
+
+uint64_t paging_new_user_pml4(void)
+{
+    uint64_t phys = bootmem_alloc_page();
+    paging_copy_kernel_half(phys);
     return phys;
 }
 

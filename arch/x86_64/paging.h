@@ -30,6 +30,8 @@
  * direct map. */
 void *phys_to_virt(uint64_t phys);
 bool phys_is_mapped(uint64_t phys, uint64_t len);
+/* End of the direct map: physical memory beyond it is not usable. */
+uint64_t physmap_limit(void);
 
 /* Builds the kernel's page tables: kernel image with per-section rights,
  * a write-back non-executable direct map of [0, phys_top), and switches to
@@ -49,6 +51,9 @@ extern uint64_t kernel_pml4_phys;
  * a new top-level table sharing the kernel half, and 4 KiB user mappings
  * in it. Intermediate tables come from the boot allocator. */
 uint64_t paging_new_user_pml4(void);
+/* Fills the kernel half of a zeroed top-level table (a PML4 object fresh
+ * from Retype). */
+void paging_copy_kernel_half(uint64_t pml4_phys);
 void paging_map_user_page(uint64_t pml4_phys, uint64_t va, uint64_t pa, uint64_t flags);
 
 /* Lowest and highest+1 user virtual address (canonical lower half). */

@@ -2,6 +2,7 @@
  * into a sel4test-like suite; issue 5 makes it the system loader). */
 #include "atoll.h"
 #include "test.h"
+#include "tests.h"
 
 int main(uint64_t bootinfo);
 
@@ -72,11 +73,14 @@ static void test_fpu_state(void)
 
 int main(uint64_t bootinfo)
 {
+    const struct atoll_bootinfo *bi = (const struct atoll_bootinfo *)bootinfo;
     printf("init: started, bootinfo at 0x%lx\n", bootinfo);
+    atoll_set_ipc_buffer((struct atoll_ipc_buffer *)bi->ipc_buffer);
     test_unknown_syscall();
     test_debug_puts_length();
     test_registers_preserved();
     test_fpu_state();
+    tests_cap(bi);
     test_summary("init");
     /* Last: a user fault must suspend this thread, not stop the kernel. */
     printf("init: touching kernel memory on purpose\n");

@@ -8,6 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "atoll/bootinfo.h"
+#include "atoll/errors.h"
+#include "atoll/invocation.h"
+#include "atoll/ipc.h"
+#include "atoll/objects.h"
+#include "atoll/rights.h"
 #include "atoll/syscall.h"
 
 struct atoll_syscall_result {
@@ -22,6 +28,25 @@ struct atoll_syscall_result atoll_syscall(uint64_t number, uint64_t cptr, uint64
                                           const uint64_t mr[ATOLL_MSG_REGISTERS]);
 
 void atoll_debug_write(const char *s, size_t len);
+
+/* Invocations (services/lib/invoke.c). */
+void atoll_set_ipc_buffer(struct atoll_ipc_buffer *buffer);
+struct atoll_ipc_buffer *atoll_get_ipc_buffer(void);
+struct atoll_error_detail atoll_invoke(uint64_t cptr, uint64_t label, const uint64_t *words,
+                                       size_t length, const uint64_t *caps, size_t cap_count);
+struct atoll_error_detail atoll_untyped_retype(uint64_t untyped, uint64_t type, uint64_t size_bits,
+                                               uint64_t root, uint64_t node_index,
+                                               uint64_t node_depth, uint64_t offset,
+                                               uint64_t count);
+/* CNode Revoke and Delete. */
+struct atoll_error_detail atoll_cnode_slot_op(uint64_t label, uint64_t cnode, uint64_t index,
+                                              uint64_t depth);
+/* CNode Copy, Mint, Move, Mutate (rights for Copy/Mint, data for
+ * Mint/Mutate; ignored otherwise). */
+struct atoll_error_detail atoll_cnode_copy_op(uint64_t label, uint64_t cnode, uint64_t dest_index,
+                                              uint64_t dest_depth, uint64_t src_root,
+                                              uint64_t src_index, uint64_t src_depth,
+                                              uint64_t rights, uint64_t data);
 _Noreturn void atoll_debug_exit(uint64_t status);
 
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

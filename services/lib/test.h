@@ -15,8 +15,11 @@ void test_result(const char *name, int ok, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void test_summary(const char *prefix);
 
+/* Evaluates each argument once: they are often system calls. */
 #define TEST_EQ(name, got, want)                                                                   \
-    test_result((name), (uint64_t)(got) == (uint64_t)(want), "expected 0x%lx, got 0x%lx",          \
-                (uint64_t)(want), (uint64_t)(got))
+    do {                                                                                           \
+        uint64_t got_ = (uint64_t)(got), want_ = (uint64_t)(want);                                 \
+        test_result((name), got_ == want_, "expected 0x%lx, got 0x%lx", want_, got_);              \
+    } while (0)
 
 #endif

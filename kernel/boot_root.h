@@ -1,0 +1,21 @@
+#ifndef ATOLL_KERNEL_BOOT_ROOT_H
+#define ATOLL_KERNEL_BOOT_ROOT_H
+
+#include <stdbool.h>
+
+#include "../arch/x86_64/multiboot2.h"
+
+/* Name of the boot module (its GRUB module2 string) holding the root
+ * task's ELF image. */
+#define ROOT_TASK_MODULE "init"
+/* The root CNode has 2^ROOT_CNODE_RADIX slots. */
+#define ROOT_CNODE_RADIX 12
+
+/* Builds the root task: its CNode, TCB, address space from the ELF module,
+ * IPC buffer and boot-information frames, the control capabilities, and
+ * one untyped capability per block of free memory; then hands all
+ * remaining memory to it and makes it runnable. Returns false (after
+ * saying why) if there is no usable module. */
+bool boot_root_task(const struct mb2_boot *boot, unsigned cpus);
+
+#endif

@@ -1,0 +1,42 @@
+/* What the portable capability core (kernel/cap/) needs from the kernel,
+ * and the kernel's object hooks. */
+#include "cap_glue.h"
+#include "console.h"
+#include "thread.h"
+#include "cap/platform.h"
+#include "../arch/x86_64/paging.h"
+#include "../arch/x86_64/trap.h"
+
+void *cap_phys_to_virt(uint64_t paddr)
+{
+    return phys_to_virt(paddr);
+}
+
+_Noreturn void cap_assert_failed(const char *file, int line, const char *expression)
+{
+    kprintf_emergency("atoll: kernel bug: capability invariant \"%s\" failed at %s:%d\n",
+                      expression, file, line);
+    system_stop(1);
+}
+
+struct tcb *tcb_from_cap(const struct cap *c)
+{
+    return phys_to_virt(cap_paddr(c));
+}
+
+static void pml4_initialise(const struct cap *c)
+{
+    paging_copy_kernel_half(cap_paddr(c));
+}
+
+static void tcb_finalise(const struct cap *c, bool final)
+{
+    if (final)
+        thread_suspend(tcb_from_cap(c));
+}
+
+void cap_glue_init(void)
+{
+    cap_hooks.initialise[CAP_PML4] = pml4_initialise;
+    cap_hooks.finalise[CAP_TCB] = tcb_finalise;
+}

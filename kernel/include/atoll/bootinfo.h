@@ -1,0 +1,49 @@
+/* The boot-information page the kernel gives the root task (its address
+ * arrives in rdi at _start). It lists what the root task's CSpace holds:
+ * fixed slots for its own objects and the control capabilities, then one
+ * slot per untyped, in the order of `untyped[]`. Shared by kernel and user
+ * space; the values are ABI. */
+#ifndef ATOLL_ABI_BOOTINFO_H
+#define ATOLL_ABI_BOOTINFO_H
+
+#include <stdint.h>
+
+/* Fixed slots of the root CNode. */
+enum atoll_root_slot {
+    ATOLL_SLOT_NULL = 0,        /* always empty */
+    ATOLL_SLOT_ROOT_CNODE = 1,  /* the root CNode itself */
+    ATOLL_SLOT_ROOT_TCB = 2,    /* the root task's thread */
+    ATOLL_SLOT_ROOT_VSPACE = 3, /* its PML4 */
+    ATOLL_SLOT_IRQ_CONTROL = 4,
+    ATOLL_SLOT_IOPORT_CONTROL = 5,
+    ATOLL_SLOT_BOOTINFO_FRAME = 6,
+    ATOLL_SLOT_IPC_BUFFER = 7,    /* the root thread's IPC buffer frame */
+    ATOLL_SLOT_SCHED_CONTROL = 8, /* first of `cpus` SchedControl caps */
+    ATOLL_SLOT_FIRST_FREE_FIXED = 8 + 64,
+};
+
+#define ATOLL_BOOTINFO_MAGIC       UINT64_C(0x6f666e69746f6f62) /* "bootinfo" */
+#define ATOLL_BOOTINFO_MAX_UNTYPED 160
+
+struct atoll_untyped_desc {
+    uint64_t paddr;
+    uint8_t size_bits;
+    uint8_t is_device;
+    uint8_t reserved[6];
+};
+
+struct atoll_bootinfo {
+    uint64_t magic;
+    uint64_t root_cnode_radix; /* the root CNode has 2^radix slots and a guard of
+                                * 64 - radix zero bits: slot i is cptr i at depth 64 */
+    uint64_t cpus;             /* cores online at boot */
+    uint64_t ipc_buffer;       /* user address of the root thread's IPC buffer */
+    uint64_t untyped_first;    /* slots [untyped_first, untyped_first + untyped_count) */
+    uint64_t untyped_count;
+    uint64_t empty_first; /* slots [empty_first, empty_last) are empty */
+    uint64_t empty_last;
+    uint64_t ioport_first, ioport_last; /* range IOPortControl may issue */
+    struct atoll_untyped_desc untyped[ATOLL_BOOTINFO_MAX_UNTYPED];
+};
+
+#endif

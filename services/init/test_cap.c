@@ -1,0 +1,238 @@
+/* User-level tests of capabilities, CNodes and untyped memory through the
+ * real system-call path: each checks one behaviour and, for error paths,
+ * the exact error code and the argument it names. */
+#include "tests.h"
+#include "test.h"
+
+#define ROOT  ATOLL_SLOT_ROOT_CNODE
+#define DEPTH 64 /* the root CNode's guard makes every index a depth-64 pointer */
+
+static uint64_t next_free;
+static uint64_t last_free;
+static uint64_t untyped_slot; /* an untyped of at least UNTYPED_MIN_BITS */
+
+#define UNTYPED_MIN_BITS 20
+
+static uint64_t alloc_slot(void)
+{
+    return next_free < last_free ? next_free++ : 0;
+}
+
+static struct atoll_error_detail retype(uint64_t ut, uint64_t type, uint64_t size_bits,
+                                        uint64_t slot, uint64_t count)
+{
+    return atoll_untyped_retype(ut, type, size_bits, ROOT, 0, 0, slot, count);
+}
+
+static struct atoll_error_detail copy(uint64_t dest, uint64_t src, uint64_t rights)
+{
+    return atoll_cnode_copy_op(ATOLL_CNODE_COPY, ROOT, dest, DEPTH, ROOT, src, DEPTH, rights, 0);
+}
+
+static struct atoll_error_detail mint(uint64_t dest, uint64_t src, uint64_t rights, uint64_t data)
+{
+    return atoll_cnode_copy_op(ATOLL_CNODE_MINT, ROOT, dest, DEPTH, ROOT, src, DEPTH, rights, data);
+}
+
+static struct atoll_error_detail del(uint64_t slot)
+{
+    return atoll_cnode_slot_op(ATOLL_CNODE_DELETE, ROOT, slot, DEPTH);
+}
+
+static struct atoll_error_detail revoke(uint64_t slot)
+{
+    return atoll_cnode_slot_op(ATOLL_CNODE_REVOKE, ROOT, slot, DEPTH);
+}
+
+/* An occupied slot refuses a copy into it; an empty one accepts. */
+static int slot_is_empty(uint64_t slot)
+{
+    struct atoll_error_detail e = copy(slot, ATOLL_SLOT_ROOT_TCB, ATOLL_RIGHTS_ALL);
+    if (e.code == ATOLL_OK) {
+        del(slot);
+        return 1;
+    }
+    return 0;
+}
+
+static void test_bootinfo(const struct atoll_bootinfo *bi)
+{
+    TEST_EQ("bootinfo.magic", bi->magic, ATOLL_BOOTINFO_MAGIC);
+    test_result("bootinfo.has_untyped", bi->untyped_count > 0, "untyped_count is 0");
+    test_result("bootinfo.empty_range_after_untyped",
+                bi->empty_first == bi->untyped_first + bi->untyped_count &&
+                    bi->empty_last > bi->empty_first,
+                "untyped [%lu,+%lu) empty [%lu,%lu)", bi->untyped_first, bi->untyped_count,
+                bi->empty_first, bi->empty_last);
+    uint64_t bytes = 0;
+    for (uint64_t i = 0; i < bi->untyped_count; i++)
+        bytes += UINT64_C(1) << bi->untyped[i].size_bits;
+    test_result("bootinfo.untyped_covers_most_memory", bytes >= (UINT64_C(64) << 20),
+                "only %lu KiB of untyped memory", bytes >> 10);
+}
+
+static void test_retype_basics(void)
+{
+    uint64_t ep = alloc_slot();
+    struct atoll_error_detail e = retype(untyped_slot, ATOLL_OBJECT_ENDPOINT, 0, ep, 1);
+    TEST_EQ("untyped.retype_endpoint_ok", e.code, ATOLL_OK);
+    e = retype(untyped_slot, ATOLL_OBJECT_ENDPOINT, 0, ep, 1);
+    TEST_EQ("untyped.retype_into_occupied_slot_is_delete_first", e.code, ATOLL_ERR_DELETE_FIRST);
+
+    uint64_t many = alloc_slot();
+    alloc_slot();
+    alloc_slot();
+    alloc_slot();
+    e = retype(untyped_slot, ATOLL_OBJECT_NOTIFICATION, 0, many, 4);
+    TEST_EQ("untyped.retype_four_notifications_ok", e.code, ATOLL_OK);
+    test_result("untyped.retype_fills_every_slot", !slot_is_empty(many + 3), "slot %lu still empty",
+                many + 3);
+
+    e = retype(untyped_slot, ATOLL_OBJECT_TYPE_COUNT + 5, 0, alloc_slot(), 1);
+    TEST_EQ("untyped.retype_unknown_type_is_invalid_argument", e.code, ATOLL_ERR_INVALID_ARGUMENT);
+    TEST_EQ("untyped.retype_unknown_type_names_argument_0", e.argument, ATOLL_RETYPE_ARG_TYPE);
+
+    e = retype(untyped_slot, ATOLL_OBJECT_IRQ_CONTROL, 0, alloc_slot(), 1);
+    TEST_EQ("untyped.retype_control_cap_is_invalid_argument", e.code, ATOLL_ERR_INVALID_ARGUMENT);
+
+    e = retype(untyped_slot, ATOLL_OBJECT_CNODE, 0, alloc_slot(), 1);
+    TEST_EQ("untyped.retype_cnode_radix_0_is_range_error", e.code, ATOLL_ERR_RANGE_ERROR);
+
+    e = retype(untyped_slot, ATOLL_OBJECT_UNTYPED, 60, alloc_slot(), 1);
+    TEST_EQ("untyped.retype_untyped_too_big_is_range_error", e.code, ATOLL_ERR_RANGE_ERROR);
+
+    e = retype(untyped_slot, ATOLL_OBJECT_ENDPOINT, 0, alloc_slot(), 0);
+    TEST_EQ("untyped.retype_count_0_is_range_error", e.code, ATOLL_ERR_RANGE_ERROR);
+
+    e = retype(untyped_slot, ATOLL_OBJECT_ENDPOINT, 0, last_free + 100000, 1);
+    TEST_EQ("untyped.retype_offset_past_cnode_is_range_error", e.code, ATOLL_ERR_RANGE_ERROR);
+
+    e = retype(untyped_slot, ATOLL_OBJECT_UNTYPED, UNTYPED_MIN_BITS + 1, alloc_slot(), 1);
+    TEST_EQ("untyped.retype_more_than_it_has_is_not_enough_memory", e.code,
+            ATOLL_ERR_NOT_ENOUGH_MEMORY);
+
+    uint64_t words[1] = {ATOLL_OBJECT_ENDPOINT};
+    e = atoll_invoke(untyped_slot, ATOLL_UNTYPED_RETYPE, words, 1, NULL, 0);
+    TEST_EQ("untyped.retype_short_message_is_truncated", e.code, ATOLL_ERR_TRUNCATED_MESSAGE);
+
+    e = atoll_invoke(untyped_slot, ATOLL_CNODE_COPY, words, 1, NULL, 0);
+    TEST_EQ("untyped.cnode_label_on_untyped_is_illegal", e.code, ATOLL_ERR_ILLEGAL_OPERATION);
+
+    e = atoll_invoke(ep, ATOLL_UNTYPED_RETYPE, words, 1, NULL, 0);
+    test_result("endpoint.invocation_label_rejected", e.code != ATOLL_OK, "got ok");
+}
+
+static void test_cnode_ops(void)
+{
+    uint64_t ep = alloc_slot();
+    retype(untyped_slot, ATOLL_OBJECT_ENDPOINT, 0, ep, 1);
+    uint64_t c1 = alloc_slot(), c2 = alloc_slot(), m1 = alloc_slot(), m2 = alloc_slot();
+
+    TEST_EQ("cnode.copy_ok", copy(c1, ep, ATOLL_RIGHTS_ALL).code, ATOLL_OK);
+    TEST_EQ("cnode.copy_to_occupied_is_delete_first", copy(c1, ep, ATOLL_RIGHTS_ALL).code,
+            ATOLL_ERR_DELETE_FIRST);
+    TEST_EQ("cnode.copy_from_empty_is_failed_lookup", copy(c2, alloc_slot(), ATOLL_RIGHTS_ALL).code,
+            ATOLL_ERR_FAILED_LOOKUP);
+    TEST_EQ("cnode.mint_badge_ok", mint(m1, ep, ATOLL_RIGHTS_ALL, 0x42).code, ATOLL_OK);
+    TEST_EQ("cnode.mint_badge_onto_badged_is_illegal", mint(m2, m1, ATOLL_RIGHTS_ALL, 0x43).code,
+            ATOLL_ERR_ILLEGAL_OPERATION);
+    TEST_EQ("cnode.copy_of_badged_ok", copy(m2, m1, ATOLL_RIGHT_READ).code, ATOLL_OK);
+
+    TEST_EQ("cnode.delete_ok", del(c1).code, ATOLL_OK);
+    test_result("cnode.delete_empties_slot", slot_is_empty(c1), "slot %lu still occupied", c1);
+    TEST_EQ("cnode.delete_of_empty_slot_ok", del(c1).code, ATOLL_OK);
+
+    TEST_EQ("cnode.copy_again_ok", copy(c1, ep, ATOLL_RIGHTS_ALL).code, ATOLL_OK);
+    TEST_EQ("cnode.revoke_ok", revoke(ep).code, ATOLL_OK);
+    test_result("cnode.revoke_removes_copy", slot_is_empty(c1), "copy in %lu survived", c1);
+    test_result("cnode.revoke_removes_badged", slot_is_empty(m1) && slot_is_empty(m2),
+                "badged caps survived revoke");
+    test_result("cnode.revoke_keeps_original", !slot_is_empty(ep), "original was deleted");
+
+    uint64_t moved = alloc_slot();
+    TEST_EQ("cnode.move_ok",
+            atoll_cnode_copy_op(ATOLL_CNODE_MOVE, ROOT, moved, DEPTH, ROOT, ep, DEPTH, 0, 0).code,
+            ATOLL_OK);
+    test_result("cnode.move_empties_source", slot_is_empty(ep), "source still occupied");
+
+    TEST_EQ("cnode.depth_0_is_range_error",
+            atoll_cnode_slot_op(ATOLL_CNODE_DELETE, ROOT, 1, 0).code, ATOLL_ERR_RANGE_ERROR);
+    TEST_EQ("cnode.depth_65_is_range_error",
+            atoll_cnode_slot_op(ATOLL_CNODE_DELETE, ROOT, 1, 65).code, ATOLL_ERR_RANGE_ERROR);
+    struct atoll_error_detail e =
+        atoll_cnode_slot_op(ATOLL_CNODE_DELETE, ROOT, UINT64_C(1) << 40, DEPTH);
+    TEST_EQ("cnode.guard_mismatch_is_failed_lookup", e.code, ATOLL_ERR_FAILED_LOOKUP);
+    TEST_EQ("cnode.guard_mismatch_kind", e.value0, ATOLL_LOOKUP_GUARD_MISMATCH);
+}
+
+static void test_two_level_cspace(void)
+{
+    uint64_t cn = alloc_slot();
+    TEST_EQ("cspace.retype_cnode_radix4_ok",
+            retype(untyped_slot, ATOLL_OBJECT_CNODE, 4, cn, 1).code, ATOLL_OK);
+    /* Retype straight into the new CNode: node (cn, depth 64) from root. */
+    struct atoll_error_detail e =
+        atoll_untyped_retype(untyped_slot, ATOLL_OBJECT_ENDPOINT, 0, ROOT, cn, DEPTH, 3, 1);
+    TEST_EQ("cspace.retype_into_second_cnode_ok", e.code, ATOLL_OK);
+    e = atoll_untyped_retype(untyped_slot, ATOLL_OBJECT_ENDPOINT, 0, ROOT, cn, DEPTH, 16, 1);
+    TEST_EQ("cspace.retype_past_second_cnode_is_range_error", e.code, ATOLL_ERR_RANGE_ERROR);
+
+    /* A pointer into cn: 4 bits from the cn capability as root. */
+    uint64_t x = alloc_slot();
+    e = atoll_cnode_copy_op(ATOLL_CNODE_COPY, ROOT, x, DEPTH, cn, 3, 4, ATOLL_RIGHTS_ALL, 0);
+    TEST_EQ("cspace.copy_out_of_second_cnode_ok", e.code, ATOLL_OK);
+
+    /* A second level under cn at slot 5: (5 << 4) | 7 at depth 8 names
+     * slot 7 of it. */
+    e = atoll_untyped_retype(untyped_slot, ATOLL_OBJECT_CNODE, 4, ROOT, cn, DEPTH, 5, 1);
+    TEST_EQ("cspace.retype_third_level_cnode_ok", e.code, ATOLL_OK);
+    uint64_t two_level = (UINT64_C(5) << 4) | 7;
+    e = atoll_cnode_copy_op(ATOLL_CNODE_COPY, cn, two_level, 8, ROOT, x, DEPTH, ATOLL_RIGHTS_ALL,
+                            0);
+    TEST_EQ("cspace.copy_through_two_levels_ok", e.code, ATOLL_OK);
+    uint64_t y = alloc_slot();
+    e = atoll_cnode_copy_op(ATOLL_CNODE_COPY, ROOT, y, DEPTH, cn, two_level, 8, ATOLL_RIGHTS_ALL,
+                            0);
+    TEST_EQ("cspace.copy_back_through_two_levels_ok", e.code, ATOLL_OK);
+    e = atoll_cnode_copy_op(ATOLL_CNODE_COPY, ROOT, alloc_slot(), DEPTH, cn, two_level, 6,
+                            ATOLL_RIGHTS_ALL, 0);
+    TEST_EQ("cspace.depth_ending_inside_a_level_is_failed_lookup", e.code, ATOLL_ERR_FAILED_LOOKUP);
+    TEST_EQ("cspace.depth_ending_inside_a_level_kind", e.value0, ATOLL_LOOKUP_DEPTH_MISMATCH);
+
+    /* Deleting the CNode capability that holds the rest: its contents go
+     * with it and the system stays consistent. */
+    TEST_EQ("cspace.delete_nested_cnodes_ok", del(cn).code, ATOLL_OK);
+    test_result("cspace.copies_outside_survive", !slot_is_empty(x) && !slot_is_empty(y),
+                "copies in the root were lost");
+    TEST_EQ("untyped.revoke_everything_ok", revoke(untyped_slot).code, ATOLL_OK);
+    test_result("untyped.revoke_removes_all_children", slot_is_empty(x) && slot_is_empty(y),
+                "children survived the revoke");
+    e = retype(untyped_slot, ATOLL_OBJECT_UNTYPED, UNTYPED_MIN_BITS, alloc_slot(), 1);
+    TEST_EQ("untyped.after_revoke_whole_memory_is_free_again", e.code, ATOLL_OK);
+}
+
+void tests_cap(const struct atoll_bootinfo *bi)
+{
+    test_bootinfo(bi);
+    next_free = bi->empty_first;
+    last_free = bi->empty_last;
+    for (uint64_t i = 0; i < bi->untyped_count; i++) {
+        if (bi->untyped[i].size_bits >= UNTYPED_MIN_BITS && !bi->untyped[i].is_device) {
+            /* Carve a private untyped of exactly UNTYPED_MIN_BITS so that
+             * "more than it has" is deterministic. */
+            uint64_t s = alloc_slot();
+            struct atoll_error_detail e =
+                retype(bi->untyped_first + i, ATOLL_OBJECT_UNTYPED, UNTYPED_MIN_BITS, s, 1);
+            TEST_EQ("untyped.retype_child_untyped_ok", e.code, ATOLL_OK);
+            untyped_slot = s;
+            break;
+        }
+    }
+    if (!untyped_slot) {
+        test_result("untyped.found_large_untyped", 0, "no untyped of 2^%u bytes", UNTYPED_MIN_BITS);
+        return;
+    }
+    test_retype_basics();
+    test_cnode_ops();
+    test_two_level_cspace();
+}
