@@ -6,6 +6,7 @@
 #include "cap/platform.h"
 #include "../arch/x86_64/paging.h"
 #include "../arch/x86_64/trap.h"
+#include "../arch/x86_64/vspace.h"
 
 void *cap_phys_to_virt(uint64_t paddr)
 {
@@ -39,4 +40,5 @@ void cap_glue_init(void)
 {
     cap_hooks.initialise[CAP_PML4] = pml4_initialise;
     cap_hooks.finalise[CAP_TCB] = tcb_finalise;
+    vspace_init();
 }

@@ -14,6 +14,7 @@
 #include "cap/untyped.h"
 #include "../arch/x86_64/paging.h"
 #include "../arch/x86_64/syscall.h"
+#include "../arch/x86_64/vspace.h"
 #include "../arch/x86_64/x86.h"
 
 struct invocation {
@@ -95,6 +96,15 @@ static struct atoll_error_detail invoke_object(struct cap_slot *slot, const stru
             cnode_perform(&c);
         return e;
     }
+    case CAP_FRAME_4K:
+    case CAP_FRAME_2M:
+    case CAP_FRAME_1G:
+    case CAP_PML4:
+    case CAP_PDPT:
+    case CAP_PD:
+    case CAP_PT:
+        return vspace_invoke(slot, inv->label, inv->words, inv->length, inv->extra,
+                             inv->extra_count);
     default:
         return cap_error(ATOLL_ERR_ILLEGAL_OPERATION, 0);
     }

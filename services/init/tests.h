@@ -6,5 +6,6 @@
 /* Each group runs its cases and records PASS/FAIL through test.h. */
 void tests_syscall(void);
 void tests_cap(const struct atoll_bootinfo *bi);
+void tests_vspace(const struct atoll_bootinfo *bi);
 
 #endif
