@@ -7,6 +7,7 @@
 #include "kstring.h"
 #include "thread.h"
 #include "atoll/bootinfo.h"
+#include "atoll/tcb.h"
 #include "cap/mdb.h"
 #include "../arch/x86_64/bootmem.h"
 #include "../arch/x86_64/cpu.h"
@@ -20,6 +21,9 @@
 #define ROOT_BOOTINFO    UINT64_C(0x00007ffffff10000)
 #define ROOT_IPC_BUFFER  UINT64_C(0x00007ffffff11000)
 #define IOPORT_LAST      0xffff
+/* The root task starts in the middle of the priority range so that its
+ * tests can create threads above and below it. */
+#define ROOT_PRIORITY 128
 
 struct untyped_builder {
     struct cap_slot *slots;
@@ -164,6 +168,8 @@ bool boot_root_task(const struct mb2_boot *boot, unsigned cpus)
      * capabilities in its own slots, derived from the CNode's. */
     struct tcb *t = tcb_from_cap(&tcb_cap);
     memcpy(t->name, "init", sizeof "init");
+    t->mcp = ATOLL_MAX_PRIORITY;
+    rq_node_init(&t->rq, ROOT_PRIORITY);
     cap_insert(cnode_cap, &slots[ATOLL_SLOT_ROOT_CNODE], tcb_slot(t, TCB_SLOT_CSPACE));
     cap_insert(vspace_cap, &slots[ATOLL_SLOT_ROOT_VSPACE], tcb_slot(t, TCB_SLOT_VSPACE));
     cap_insert(ipc_cap, &slots[ATOLL_SLOT_IPC_BUFFER], tcb_slot(t, TCB_SLOT_IPC_BUFFER));

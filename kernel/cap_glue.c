@@ -2,6 +2,7 @@
  * and the kernel's object hooks. */
 #include "cap_glue.h"
 #include "console.h"
+#include "ipc.h"
 #include "thread.h"
 #include "cap/platform.h"
 #include "../arch/x86_64/paging.h"
@@ -32,13 +33,45 @@ static void pml4_initialise(const struct cap *c)
 
 static void tcb_finalise(const struct cap *c, bool final)
 {
+    if (!final)
+        return;
+    struct tcb *t = tcb_from_cap(c);
+    thread_suspend(t);
+    if (t->bound_ntfn) {
+        t->bound_ntfn->bound = NULL;
+        t->bound_ntfn = NULL;
+    }
+    /* A thread may be deleted while it is some core's current thread: that
+     * core finds it stopped at its next kernel entry. Its memory must not
+     * be reused before then; Retype only reuses memory after a revoke of
+     * the untyped, which first deletes this cap, and the TCB stays
+     * INACTIVE (zeroed memory is also INACTIVE). */
+}
+
+static void endpoint_finalise(const struct cap *c, bool final)
+{
     if (final)
-        thread_suspend(tcb_from_cap(c));
+        endpoint_cancel_all(phys_to_virt(cap_paddr(c)));
+}
+
+static void notification_finalise(const struct cap *c, bool final)
+{
+    if (final)
+        notification_cancel_all(phys_to_virt(cap_paddr(c)));
+}
+
+static void reply_finalise(const struct cap *c, bool final)
+{
+    if (final)
+        reply_clear(phys_to_virt(cap_paddr(c)));
 }
 
 void cap_glue_init(void)
 {
     cap_hooks.initialise[CAP_PML4] = pml4_initialise;
     cap_hooks.finalise[CAP_TCB] = tcb_finalise;
+    cap_hooks.finalise[CAP_ENDPOINT] = endpoint_finalise;
+    cap_hooks.finalise[CAP_NOTIFICATION] = notification_finalise;
+    cap_hooks.finalise[CAP_REPLY] = reply_finalise;
     vspace_init();
 }

@@ -198,6 +198,7 @@ void kernel_main(uint32_t magic, uint32_t info_phys)
             mb2_usable_bytes(&boot_info) / MIB, acpi.dmar_present ? "yes" : "no",
             vmx.usable ? "yes" : "no");
     cap_glue_init();
+    sched_init();
     bool have_root = boot_root_task(&boot_info, cpu_online_count());
     if (!have_root && boot_cmdline.exit_after_ready) {
         serial_flush();

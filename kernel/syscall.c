@@ -4,6 +4,8 @@
  * the kernel: bad numbers and arguments come back as errors, bad
  * capability pointers as capability faults. */
 #include "console.h"
+#include "ipc.h"
+#include "tcb.h"
 #include "klock.h"
 #include "kstring.h"
 #include "thread.h"
@@ -30,23 +32,32 @@ static struct atoll_ipc_buffer *ipc_buffer(struct tcb *t)
     return t->ipc_buffer_phys ? phys_to_virt(t->ipc_buffer_phys) : NULL;
 }
 
-/* With no fault endpoint yet (issue 4 adds fault IPC), a thread that
- * faults is suspended and the kernel carries on. */
-static void thread_fault(struct tcb *t, const char *what, uint64_t detail)
+/* The reply to an invocation: on error the detail words, on success the
+ * object's reply words (registers first, the rest in the IPC buffer). */
+static void set_reply(struct tcb *t, const struct atoll_error_detail *e, const uint64_t *words,
+                      size_t length)
 {
-    kprintf("atoll: user fault: thread %s: %s 0x%lx at rip 0x%lx; thread suspended\n", t->name,
-            what, detail, t->context.rip);
-    t->state = THREAD_SUSPENDED;
-}
-
-static void set_reply(struct trap_frame *f, const struct atoll_error_detail *e)
-{
+    struct trap_frame *f = &t->context;
     f->rax = e->code;
-    f->rsi = atoll_msginfo(0, e->code ? ATOLL_MSG_REGISTERS : 0, 0);
-    f->rdx = e->argument;
-    f->r8 = e->value0;
-    f->r9 = e->value1;
-    f->r10 = e->value2;
+    if (e->code) {
+        f->rsi = atoll_msginfo(0, ATOLL_MSG_REGISTERS, 0);
+        f->rdx = e->argument;
+        f->r8 = e->value0;
+        f->r9 = e->value1;
+        f->r10 = e->value2;
+        return;
+    }
+    struct atoll_ipc_buffer *buf = ipc_buffer(t);
+    if (!buf && length > ATOLL_MSG_REGISTERS)
+        length = ATOLL_MSG_REGISTERS;
+    uint64_t *regs[ATOLL_MSG_REGISTERS] = {&f->rdx, &f->r8, &f->r9, &f->r10};
+    for (size_t i = 0; i < length; i++) {
+        if (i < ATOLL_MSG_REGISTERS)
+            *regs[i] = words[i];
+        else
+            buf->msg[i] = words[i];
+    }
+    f->rsi = atoll_msginfo(0, length, 0);
 }
 
 /* Message words and extra capabilities of the current system call. Returns
@@ -69,17 +80,23 @@ static bool gather_message(struct tcb *t, const struct trap_frame *f, struct inv
     for (size_t i = 0; i < inv->extra_count; i++) {
         struct atoll_error_detail e = cap_lookup_cptr(root, buf->caps_or_badges[i], &inv->extra[i]);
         if (cap_failed(&e) || cap_is_null(&inv->extra[i]->cap)) {
-            thread_fault(t, "capability fault on extra capability", buf->caps_or_badges[i]);
+            fault_deliver(t, ATOLL_FAULT_CAPABILITY, buf->caps_or_badges[i], 1, f->rip);
             return false;
         }
     }
     return true;
 }
 
-static struct atoll_error_detail invoke_object(struct cap_slot *slot, const struct invocation *inv)
+static struct atoll_error_detail invoke_object(struct tcb *caller, struct cap_slot *slot,
+                                               const struct invocation *inv, uint64_t *reply,
+                                               size_t *reply_length)
 {
     struct atoll_error_detail e;
+    *reply_length = 0;
     switch (cap_type(&slot->cap)) {
+    case CAP_TCB:
+        return tcb_invoke(caller, slot, inv->label, inv->words, inv->length, inv->extra,
+                          inv->extra_count, reply, reply_length);
     case CAP_UNTYPED: {
         struct untyped_retype r;
         e = untyped_decode(inv->label, slot, inv->words, inv->length, inv->extra, inv->extra_count,
@@ -110,23 +127,87 @@ static struct atoll_error_detail invoke_object(struct cap_slot *slot, const stru
     }
 }
 
-/* Call, Send, NBSend on a capability that is not an endpoint: a kernel
- * object invocation. Send and NBSend discard the reply. */
-static void handle_invocation(struct tcb *t, struct trap_frame *f, bool want_reply)
+/* Looks up the capability a system call names (rdi); a pointer that
+ * names nothing is a capability fault. */
+static struct cap_slot *syscall_cap(struct tcb *t, struct trap_frame *f)
 {
-    const struct cap *root = &tcb_slot(t, TCB_SLOT_CSPACE)->cap;
     struct cap_slot *slot;
-    struct atoll_error_detail e = cap_lookup_cptr(root, f->rdi, &slot);
+    struct atoll_error_detail e =
+        cap_lookup_cptr(&tcb_slot(t, TCB_SLOT_CSPACE)->cap, f->rdi, &slot);
     if (cap_failed(&e) || cap_is_null(&slot->cap)) {
-        thread_fault(t, "capability fault on", f->rdi);
+        fault_deliver(t, ATOLL_FAULT_CAPABILITY, f->rdi, 0, f->rip);
+        return NULL;
+    }
+    return slot;
+}
+
+/* Call, Send, NBSend: IPC on an endpoint, a signal on a notification,
+ * otherwise a kernel-object invocation (Send and NBSend drop its reply). */
+static void handle_send(struct tcb *t, struct trap_frame *f, bool blocking, bool is_call)
+{
+    struct cap_slot *slot = syscall_cap(t, f);
+    if (!slot)
         return;
+    switch (cap_type(&slot->cap)) {
+    case CAP_ENDPOINT:
+        ipc_send(t, slot, blocking, is_call);
+        return;
+    case CAP_NOTIFICATION:
+        notification_signal_cap(&slot->cap);
+        f->rax = ATOLL_OK;
+        return;
+    default:
+        break;
     }
     static struct invocation inv; /* under the kernel lock; too big for the stack */
+    static uint64_t reply[ATOLL_MSG_MAX_WORDS];
     if (!gather_message(t, f, &inv))
         return;
-    e = invoke_object(slot, &inv);
-    if (want_reply)
-        set_reply(f, &e);
+    size_t reply_length;
+    struct atoll_error_detail e = invoke_object(t, slot, &inv, reply, &reply_length);
+    if (is_call && t->state == THREAD_RUNNABLE)
+        set_reply(t, &e, reply, reply_length);
+}
+
+static void handle_recv(struct tcb *t, struct trap_frame *f, enum atoll_syscall number)
+{
+    struct cap_slot *slot = syscall_cap(t, f);
+    if (!slot)
+        return;
+    enum cap_type type = cap_type(&slot->cap);
+    bool ep = type == CAP_ENDPOINT, ntfn = type == CAP_NOTIFICATION;
+    switch (number) {
+    case ATOLL_SYS_RECV:
+    case ATOLL_SYS_NBRECV:
+        if (ep || ntfn) {
+            ipc_recv(t, slot, f->r12, number == ATOLL_SYS_RECV);
+            return;
+        }
+        break;
+    case ATOLL_SYS_REPLY_RECV:
+        if (ep) {
+            ipc_reply_recv(t, slot, f->r12);
+            return;
+        }
+        break;
+    case ATOLL_SYS_SIGNAL:
+        if (ntfn) {
+            notification_signal_cap(&slot->cap);
+            f->rax = ATOLL_OK;
+            return;
+        }
+        break;
+    case ATOLL_SYS_WAIT:
+    case ATOLL_SYS_POLL:
+        if (ntfn) {
+            notification_wait(t, slot, number == ATOLL_SYS_WAIT);
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    f->rax = ATOLL_ERR_INVALID_CAPABILITY;
 }
 
 static void debug_puts(struct trap_frame *f)
@@ -147,38 +228,45 @@ static void debug_puts(struct trap_frame *f)
     kprintf("%s", buf);
 }
 
-static _Noreturn void resume_or_schedule(struct tcb *t)
-{
-    if (t && t->state == THREAD_RUNNABLE)
-        thread_run(t);
-    schedule();
-}
-
 _Noreturn void syscall_dispatch(struct trap_frame *f)
 {
     kernel_lock();
     struct tcb *self = thread_current();
     switch (f->rax) {
     case ATOLL_SYS_CALL:
+        handle_send(self, f, true, true);
+        break;
     case ATOLL_SYS_SEND:
+        handle_send(self, f, true, false);
+        break;
     case ATOLL_SYS_NBSEND:
-        handle_invocation(self, f, f->rax == ATOLL_SYS_CALL);
+        handle_send(self, f, false, false);
+        break;
+    case ATOLL_SYS_RECV:
+    case ATOLL_SYS_NBRECV:
+    case ATOLL_SYS_REPLY_RECV:
+    case ATOLL_SYS_SIGNAL:
+    case ATOLL_SYS_WAIT:
+    case ATOLL_SYS_POLL:
+        handle_recv(self, f, (enum atoll_syscall)f->rax);
         break;
     case ATOLL_SYS_DEBUG_PUTS:
         debug_puts(f);
         break;
     case ATOLL_SYS_DEBUG_EXIT:
         kprintf("atoll: thread %s exited with status %lu\n", self->name, f->rdi);
-        self->state = THREAD_EXITED;
-        schedule();
+        thread_stop(self, THREAD_EXITED);
+        break;
     case ATOLL_SYS_YIELD:
         f->rax = ATOLL_OK;
-        schedule();
+        self->timeslice_left = 0;
+        sched_tick(); /* ask for a reschedule: equal priorities go first */
+        break;
     default:
-        f->rax = ATOLL_ERR_ILLEGAL_OPERATION;
+        fault_deliver(self, ATOLL_FAULT_UNKNOWN_SYSCALL, f->rax, f->rip, 0);
         break;
     }
-    resume_or_schedule(self);
+    thread_return(self);
 }
 
 static const char *const user_exception_names[VEC_EXCEPTION_COUNT] = {
@@ -197,21 +285,27 @@ _Noreturn void trap_dispatch_user(struct trap_frame *f)
     struct tcb *self = thread_current();
     if (f->vector >= VEC_EXCEPTION_COUNT) {
         trap_dispatch(f); /* a device or IPI interrupt while in user mode */
-        resume_or_schedule(self);
+        thread_return(self);
     }
     if (f->vector == VEC_NMI || f->vector == VEC_MC || f->vector == VEC_DF) {
         trap_dispatch(f); /* not the thread's doing: kernel handling */
         schedule();
     }
-    /* A user fault. With no fault endpoint (issue 4) the thread is
-     * suspended; the kernel and every other thread carry on. */
+    /* A user fault: a message to the thread's fault handler, or, with
+     * none, the thread stops and the kernel and every other thread carry
+     * on. */
     const char *name =
         user_exception_names[f->vector] ? user_exception_names[f->vector] : "exception";
-    kprintf("atoll: user fault: thread %s: %s (vector %lu, error 0x%lx) at rip 0x%lx", self->name,
-            name, f->vector, f->error, f->rip);
+    if (cap_type(&tcb_slot(self, TCB_SLOT_FAULT_EP)->cap) != CAP_ENDPOINT) {
+        kprintf("atoll: user fault: thread %s: %s (vector %lu, error 0x%lx) at rip 0x%lx",
+                self->name, name, f->vector, f->error, f->rip);
+        if (f->vector == VEC_PF)
+            kprintf(" address 0x%lx", read_cr2());
+        kprintf("; thread suspended\n");
+    }
     if (f->vector == VEC_PF)
-        kprintf(" address 0x%lx", read_cr2());
-    kprintf("; thread suspended\n");
-    self->state = THREAD_SUSPENDED;
-    schedule();
+        fault_deliver(self, ATOLL_FAULT_VM, read_cr2(), f->error, f->rip);
+    else
+        fault_deliver(self, ATOLL_FAULT_USER_EXCEPTION, f->vector, f->error, f->rip);
+    thread_return(self);
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "cap/cap.h"
+#include "sched/runqueue.h"
 #include "../arch/x86_64/cpu_features.h"
 #include "../arch/x86_64/trap.h"
 
@@ -21,10 +22,21 @@
 enum thread_state {
     THREAD_INACTIVE = 0, /* never started, or suspended by TCB_Suspend */
     THREAD_RUNNABLE,
-    THREAD_BLOCKED,
+    THREAD_BLOCKED,   /* see block_kind */
     THREAD_SUSPENDED, /* faulted with no fault handler */
     THREAD_EXITED,
 };
+
+/* What a blocked thread waits for. */
+enum block_kind {
+    BLOCK_NONE = 0,
+    BLOCK_SEND,         /* queued on an endpoint to send (or Call) */
+    BLOCK_RECV,         /* queued on an endpoint to receive */
+    BLOCK_REPLY,        /* made a Call; waits on a reply object */
+    BLOCK_NOTIFICATION, /* waits on a notification */
+};
+
+#define THREAD_DEFAULT_TIMESLICE_TICKS 2
 
 /* The TCB's own capability slots. */
 enum tcb_slot {
@@ -47,6 +59,27 @@ struct tcb {
     uint32_t current_on;
     bool fpu_ready; /* fpu area initialised */
     char name[THREAD_NAME_MAX];
+
+    /* Scheduling: priority, maximum controlled priority, the core it runs
+     * on, its place in that core's ready queue. */
+    struct rq_node rq;
+    uint8_t mcp;
+    uint32_t affinity;
+    uint32_t timeslice_left;
+
+    /* IPC: the object a blocked thread waits on and its link in that
+     * object's queue; what it sends with. */
+    enum block_kind block_kind;
+    void *blocked_on;
+    struct tcb *queue_next, *queue_prev;
+    uint64_t ipc_badge;
+    bool ipc_is_call, ipc_can_grant;
+    struct reply_object *reply; /* Recv: the reply object given */
+    struct notification *bound_ntfn;
+    /* A fault waiting to be delivered or answered (enum atoll_fault, 0:
+     * none) and its message words. */
+    uint32_t fault_kind;
+    uint64_t fault_words[3];
     /* FPU/SSE/AVX state, switched eagerly: saved when the thread stops
      * being current on its core, restored when it becomes current. */
     _Alignas(64) uint8_t fpu[FPU_AREA_MAX];
@@ -64,11 +97,28 @@ struct tcb *tcb_from_cap(const struct cap *c);
 
 /* Switches to `t` and returns to it in user mode. */
 _Noreturn void thread_run(struct tcb *t);
-/* Runs the next runnable thread, or idles until one appears. */
+/* Runs the highest-priority ready thread of this core, or idles until one
+ * appears. The current thread, if still runnable, must have been queued
+ * by the caller. */
 _Noreturn void schedule(void);
+/* Leaves the kernel: back to `t` if it is still runnable and nothing of
+ * higher priority is ready on this core (or its timeslice is not over),
+ * else to the scheduler. */
+_Noreturn void thread_return(struct tcb *t);
+/* Makes `t` ready on its core (an IPI wakes that core if it is another). */
 void thread_make_runnable(struct tcb *t);
-/* Takes `t` off every core and queue (TCB_Suspend, deletion). */
+/* Blocks the thread: not runnable, out of the ready queue. */
+void thread_block(struct tcb *t, enum block_kind kind, void *on);
+/* Takes `t` off every queue and stops it (TCB_Suspend, deletion). */
 void thread_suspend(struct tcb *t);
+/* The same, ending in `why` (THREAD_SUSPENDED after an unhandled fault,
+ * THREAD_EXITED). */
+void thread_stop(struct tcb *t, enum thread_state why);
 struct tcb *thread_current(void);
+/* Timer tick on this core: accounts the current thread's timeslice. */
+void sched_tick(void);
+void sched_init(void);
+/* Sets a thread's priority, requeueing it if it is ready. */
+void thread_set_priority(struct tcb *t, uint8_t prio);
 
 #endif

@@ -9,6 +9,7 @@
 #include "trap.h"
 #include "x86.h"
 #include "../../kernel/console.h"
+#include "../../kernel/thread.h"
 
 #include <stdatomic.h>
 
@@ -80,6 +81,7 @@ static void tick_handler(struct trap_frame *f)
 {
     (void)f;
     this_cpu()->ticks++;
+    sched_tick();
     if (tsc_deadline)
         wrmsr(MSR_IA32_TSC_DEADLINE, rdtsc() + tick_tsc);
 }

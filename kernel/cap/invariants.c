@@ -104,14 +104,6 @@ static bool collected(const struct cap_check_entry *e, size_t n, const struct ca
     return false;
 }
 
-static bool is_root(struct cap_slot *const *roots, size_t root_count, const struct cap_slot *slot)
-{
-    for (size_t i = 0; i < root_count; i++)
-        if (roots[i] == slot)
-            return true;
-    return false;
-}
-
 /* Whether entry `c` is the first capability to a container object. */
 static bool first_container(const struct cap_check_entry *e, size_t c)
 {
@@ -293,14 +285,14 @@ static bool covered_by_untyped(const struct cap_check_entry *e, size_t n, uintpt
 /* Every linked slot is in a live container (or is a root outside any), and
  * every non-empty slot of a live container is linked.
  *
- * A container can be live and yet undiscoverable: a CNode holding its own
- * last capability, after the untyped it came from was deleted (nothing can
- * reach or reclaim it, as in seL4). A slot of it may still be linked into a
- * reachable list. Such a slot lies in memory no reachable untyped covers;
- * a slot that a reachable untyped does cover would have had its container
- * found through that untyped's list, so not finding one is an error. */
-static bool check_slots(struct cap_slot *const *roots, size_t root_count,
-                        const struct cap_check_entry *e, size_t n,
+ * A slot outside every container found must lie in memory no reachable
+ * untyped covers: a root outside kernel objects, or a slot of a container
+ * that is live and yet undiscoverable (a CNode holding its own last
+ * capability after the untyped it came from was deleted: nothing can reach
+ * or reclaim it, as in seL4). A container in memory that a reachable
+ * untyped covers is always found, through that untyped's list, so a slot
+ * there outside any found container lies in a dead object. */
+static bool check_slots(const struct cap_check_entry *e, size_t n,
                         struct cap_check_failure *failure)
 {
     uint64_t occupied = 0, linked_inside = 0;
@@ -342,7 +334,7 @@ static bool check_slots(struct cap_slot *const *roots, size_t root_count,
         }
         if (inside)
             linked_inside++;
-        else if (!is_root(roots, root_count, e[i].slot) && covered_by_untyped(e, n, addr))
+        else if (covered_by_untyped(e, n, addr))
             return fail(failure, "linked slot in no live CNode or TCB", e[i].slot, NULL);
     }
     if (occupied != linked_inside) {
@@ -373,5 +365,5 @@ bool cap_check_invariants(struct cap_slot *const *roots, size_t root_count,
     if (n == SIZE_MAX)
         return false;
     return check_runs(scratch, n, failure) && check_untyped(scratch, n, failure) &&
-           check_slots(roots, root_count, scratch, n, failure);
+           check_slots(scratch, n, failure);
 }

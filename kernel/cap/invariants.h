@@ -15,10 +15,10 @@
  *     watermark; objects never overlap, unless one is an untyped and the
  *     other its descendant; a device untyped has only device frames and
  *     untypeds below it, a normal one none;
- *   - every linked slot lies in a live CNode, TCB or Zombie, or is one of
- *     the roots, or lies in memory no reachable untyped covers (a CNode
- *     that holds its own last capability after its untyped capability was
- *     deleted: unreachable, as in seL4); empty slots have empty links; a
+ *   - every linked slot lies in a live CNode, TCB or Zombie, or in memory
+ *     no reachable untyped covers (boot memory outside kernel objects, or a
+ *     CNode that holds its own last capability after its untyped capability
+ *     was deleted: unreachable, as in seL4); empty slots have empty links; a
  *     Zombie's slots past its count are empty.
  * What is checked is everything reachable from the roots: their lists, the
  * slots of every CNode, TCB and Zombie in those lists, the lists those
@@ -49,10 +49,8 @@ struct cap_check_failure {
 };
 
 /* `roots`: where to start (for the kernel: the slots of the boot
- * capabilities; any slot of a list will do). Roots that lie in no CNode or
- * TCB are accepted as slots outside kernel objects; every other linked
- * slot must lie in one. Returns false and fills `failure` at the first
- * violation. */
+ * capabilities; any slot of a list will do). Returns false and fills
+ * `failure` at the first violation. */
 bool cap_check_invariants(struct cap_slot *const *roots, size_t root_count,
                           struct cap_check_entry *scratch, size_t scratch_count,
                           struct cap_check_failure *failure);

@@ -11,14 +11,6 @@ int main(uint64_t bootinfo);
 #define CANARY_R12 UINT64_C(0x5555666677778888)
 #define CANARY_R15 UINT64_C(0x99990000aaaabbbb)
 
-static void test_unknown_syscall(void)
-{
-    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
-    struct atoll_syscall_result r = atoll_syscall(0x7fff, 0, 0, mr);
-    test_result("syscall.unknown_number_is_an_error", r.error != 0,
-                "expected a non-zero error, got 0");
-}
-
 static void test_debug_puts_length(void)
 {
     uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
@@ -76,7 +68,6 @@ int main(uint64_t bootinfo)
     const struct atoll_bootinfo *bi = (const struct atoll_bootinfo *)bootinfo;
     printf("init: started, bootinfo at 0x%lx\n", bootinfo);
     atoll_set_ipc_buffer((struct atoll_ipc_buffer *)bi->ipc_buffer);
-    test_unknown_syscall();
     test_debug_puts_length();
     test_registers_preserved();
     test_fpu_state();

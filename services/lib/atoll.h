@@ -27,7 +27,17 @@ struct atoll_syscall_result {
 struct atoll_syscall_result atoll_syscall(uint64_t number, uint64_t cptr, uint64_t info,
                                           const uint64_t mr[ATOLL_MSG_REGISTERS]);
 
+struct atoll_syscall_result atoll_syscall_reply(uint64_t number, uint64_t cptr, uint64_t info,
+                                                const uint64_t mr[ATOLL_MSG_REGISTERS],
+                                                uint64_t reply);
 void atoll_debug_write(const char *s, size_t len);
+
+/* Starts a thread in this address space (services/lib/thread.c): `tcb` is
+ * a fresh TCB capability, `self_tcb` the authority for its priority. */
+struct atoll_error_detail atoll_thread_start(uint64_t tcb, uint64_t cspace, uint64_t vspace,
+                                             uint64_t self_tcb, uint8_t priority,
+                                             void (*entry)(uint64_t), uint64_t arg,
+                                             void *stack_top);
 
 /* Invocations (services/lib/invoke.c). */
 void atoll_set_ipc_buffer(struct atoll_ipc_buffer *buffer);

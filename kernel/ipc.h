@@ -1,0 +1,74 @@
+/* Endpoints, notifications, reply objects and fault delivery (seL4 manual
+ * ch. 4 and 5, MCS variant: explicit reply objects).
+ *
+ * Object layouts live in their untyped-allocated memory and must fit the
+ * sizes of atoll/objects.h; an all-zero object (fresh from Retype) is idle
+ * and empty. */
+#ifndef ATOLL_KERNEL_IPC_H
+#define ATOLL_KERNEL_IPC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "thread.h"
+#include "atoll/objects.h"
+
+struct thread_queue {
+    struct tcb *head, *tail;
+};
+
+enum endpoint_state {
+    ENDPOINT_IDLE = 0,
+    ENDPOINT_SENDING,   /* the queue holds senders */
+    ENDPOINT_RECEIVING, /* the queue holds receivers */
+};
+
+struct endpoint {
+    struct thread_queue queue; /* all senders or all receivers, by state */
+};
+
+struct notification {
+    uint64_t word; /* pending badges, ORed (seL4 notification word) */
+    struct thread_queue waiters;
+    struct tcb *bound; /* thread that also receives this notification in Recv */
+};
+
+/* An MCS reply object: the caller a server must answer. */
+struct reply_object {
+    struct tcb *caller;
+    uint64_t reserved[3];
+};
+
+_Static_assert(sizeof(struct endpoint) <= (1u << ATOLL_ENDPOINT_SIZE_BITS), "endpoint size");
+_Static_assert(sizeof(struct notification) <= (1u << ATOLL_NOTIFICATION_SIZE_BITS), "ntfn size");
+_Static_assert(sizeof(struct reply_object) <= (1u << ATOLL_REPLY_SIZE_BITS), "reply size");
+
+/* Fault message labels (the label of the fault IPC). */
+enum atoll_fault {
+    ATOLL_FAULT_CAPABILITY = 1,      /* words: cptr, 0 invoked / 1 extra */
+    ATOLL_FAULT_UNKNOWN_SYSCALL = 2, /* words: number, rip */
+    ATOLL_FAULT_USER_EXCEPTION = 3,  /* words: vector, error code, rip */
+    ATOLL_FAULT_VM = 4,              /* words: address, error code, rip */
+};
+
+/* System calls on endpoint, notification and reply capabilities. Each
+ * writes the caller's results into its saved registers, or blocks it. */
+void ipc_send(struct tcb *t, struct cap_slot *ep_slot, bool blocking, bool is_call);
+void ipc_recv(struct tcb *t, struct cap_slot *slot, uint64_t reply_cptr, bool blocking);
+void ipc_reply_recv(struct tcb *t, struct cap_slot *ep_slot, uint64_t reply_cptr);
+void notification_signal_cap(const struct cap *c);
+void notification_signal(struct notification *n, uint64_t badge);
+void notification_wait(struct tcb *t, struct cap_slot *slot, bool blocking);
+
+/* Delivers a fault of `t` to its fault endpoint as a Call; without one,
+ * suspends it (the kernel carries on). */
+void fault_deliver(struct tcb *t, enum atoll_fault kind, uint64_t w0, uint64_t w1, uint64_t w2);
+
+/* Takes `t` out of whatever IPC it is blocked in (TCB_Suspend, deletion). */
+void ipc_cancel(struct tcb *t);
+/* Finalisation of the objects (cap_glue.c): wake or drop every waiter. */
+void endpoint_cancel_all(struct endpoint *ep);
+void notification_cancel_all(struct notification *n);
+void reply_clear(struct reply_object *r);
+
+#endif
