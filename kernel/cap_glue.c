@@ -5,7 +5,9 @@
 #include "ipc.h"
 #include "thread.h"
 #include "cap/platform.h"
+#include "../arch/x86_64/cpu.h"
 #include "../arch/x86_64/paging.h"
+#include "../arch/x86_64/x86.h"
 #include "../arch/x86_64/trap.h"
 #include "../arch/x86_64/vspace.h"
 
@@ -29,6 +31,17 @@ struct tcb *tcb_from_cap(const struct cap *c)
 static void pml4_initialise(const struct cap *c)
 {
     paging_copy_kernel_half(cap_paddr(c));
+}
+
+/* A fresh TCB: user segments and flags, so that whatever registers it is
+ * given later, it can only ever return to ring 3 with interrupts on. */
+static void tcb_initialise(const struct cap *c)
+{
+    struct tcb *t = tcb_from_cap(c);
+    t->context.cs = SEL_USER_CODE;
+    t->context.ss = SEL_USER_DATA;
+    t->context.rflags = RFLAGS_IF | RFLAGS_RESERVED1;
+    rq_node_init(&t->rq, 0);
 }
 
 static void tcb_finalise(const struct cap *c, bool final)
@@ -69,6 +82,7 @@ static void reply_finalise(const struct cap *c, bool final)
 void cap_glue_init(void)
 {
     cap_hooks.initialise[CAP_PML4] = pml4_initialise;
+    cap_hooks.initialise[CAP_TCB] = tcb_initialise;
     cap_hooks.finalise[CAP_TCB] = tcb_finalise;
     cap_hooks.finalise[CAP_ENDPOINT] = endpoint_finalise;
     cap_hooks.finalise[CAP_NOTIFICATION] = notification_finalise;

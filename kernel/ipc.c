@@ -267,13 +267,8 @@ void ipc_recv(struct tcb *t, struct cap_slot *slot, uint64_t reply_cptr, bool bl
 /* Answers the caller held by the reply object `reply_cptr` names with the
  * current message of `t`. A faulted caller resumes (at the address in
  * message word 0, if the reply has one) without its registers changed. */
-static void do_reply(struct tcb *t, uint64_t reply_cptr)
+void ipc_reply(struct tcb *t, struct cap_slot *s)
 {
-    struct cap_slot *s;
-    struct atoll_error_detail e =
-        cap_lookup_cptr(&tcb_slot(t, TCB_SLOT_CSPACE)->cap, reply_cptr, &s);
-    if (cap_failed(&e) || cap_type(&s->cap) != CAP_REPLY)
-        return;
     struct reply_object *r = object_of(&s->cap);
     struct tcb *caller = r->caller;
     if (!caller)
@@ -287,6 +282,15 @@ static void do_reply(struct tcb *t, uint64_t reply_cptr)
         transfer(t, caller, 0, NULL, false);
     }
     thread_make_runnable(caller);
+}
+
+static void do_reply(struct tcb *t, uint64_t reply_cptr)
+{
+    struct cap_slot *s;
+    struct atoll_error_detail e =
+        cap_lookup_cptr(&tcb_slot(t, TCB_SLOT_CSPACE)->cap, reply_cptr, &s);
+    if (!cap_failed(&e) && cap_type(&s->cap) == CAP_REPLY)
+        ipc_reply(t, s);
 }
 
 void ipc_reply_recv(struct tcb *t, struct cap_slot *slot, uint64_t reply_cptr)

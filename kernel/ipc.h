@@ -56,6 +56,8 @@ enum atoll_fault {
 void ipc_send(struct tcb *t, struct cap_slot *ep_slot, bool blocking, bool is_call);
 void ipc_recv(struct tcb *t, struct cap_slot *slot, uint64_t reply_cptr, bool blocking);
 void ipc_reply_recv(struct tcb *t, struct cap_slot *ep_slot, uint64_t reply_cptr);
+/* Send on a reply capability: answers its caller, if it has one. */
+void ipc_reply(struct tcb *t, struct cap_slot *reply_slot);
 void notification_signal_cap(const struct cap *c);
 void notification_signal(struct notification *n, uint64_t badge);
 void notification_wait(struct tcb *t, struct cap_slot *slot, bool blocking);

@@ -156,6 +156,10 @@ static void handle_send(struct tcb *t, struct trap_frame *f, bool blocking, bool
         notification_signal_cap(&slot->cap);
         f->rax = ATOLL_OK;
         return;
+    case CAP_REPLY:
+        ipc_reply(t, slot);
+        f->rax = ATOLL_OK;
+        return;
     default:
         break;
     }

@@ -73,6 +73,7 @@ int main(uint64_t bootinfo)
     test_fpu_state();
     tests_cap(bi);
     tests_vspace(bi);
+    tests_ipc(bi);
     test_summary("init");
     /* Last: a user fault must suspend this thread, not stop the kernel. */
     printf("init: touching kernel memory on purpose\n");

@@ -7,5 +7,6 @@
 void tests_syscall(void);
 void tests_cap(const struct atoll_bootinfo *bi);
 void tests_vspace(const struct atoll_bootinfo *bi);
+void tests_ipc(const struct atoll_bootinfo *bi);
 
 #endif
