@@ -5,6 +5,7 @@
  * capability pointers as capability faults. */
 #include "console.h"
 #include "ipc.h"
+#include "objects.h"
 #include "tcb.h"
 #include "klock.h"
 #include "kstring.h"
@@ -97,6 +98,20 @@ static struct atoll_error_detail invoke_object(struct tcb *caller, struct cap_sl
     case CAP_TCB:
         return tcb_invoke(caller, slot, inv->label, inv->words, inv->length, inv->extra,
                           inv->extra_count, reply, reply_length);
+    case CAP_SCHED_CONTEXT:
+        return schedcontext_invoke(caller, slot, inv->label, inv->words, inv->length, inv->extra,
+                                   inv->extra_count, reply, reply_length);
+    case CAP_SCHED_CONTROL:
+        return schedcontrol_invoke(caller, slot, inv->label, inv->words, inv->length, inv->extra,
+                                   inv->extra_count, reply, reply_length);
+    case CAP_IRQ_CONTROL:
+    case CAP_IRQ_HANDLER:
+        return irq_invoke(caller, slot, inv->label, inv->words, inv->length, inv->extra,
+                          inv->extra_count, reply, reply_length);
+    case CAP_IOPORT_CONTROL:
+    case CAP_IOPORT:
+        return ioport_invoke(caller, slot, inv->label, inv->words, inv->length, inv->extra,
+                             inv->extra_count, reply, reply_length);
     case CAP_UNTYPED: {
         struct untyped_retype r;
         e = untyped_decode(inv->label, slot, inv->words, inv->length, inv->extra, inv->extra_count,

@@ -74,6 +74,8 @@ int main(uint64_t bootinfo)
     tests_cap(bi);
     tests_vspace(bi);
     tests_ipc(bi);
+    tests_mcs(bi);
+    tests_irq(bi);
     test_summary("init");
     /* Last: a user fault must suspend this thread, not stop the kernel. */
     printf("init: touching kernel memory on purpose\n");

@@ -8,5 +8,7 @@ void tests_syscall(void);
 void tests_cap(const struct atoll_bootinfo *bi);
 void tests_vspace(const struct atoll_bootinfo *bi);
 void tests_ipc(const struct atoll_bootinfo *bi);
+void tests_mcs(const struct atoll_bootinfo *bi);
+void tests_irq(const struct atoll_bootinfo *bi);
 
 #endif

@@ -1,0 +1,16 @@
+/* Placeholder: every invocation is refused until the object lands. */
+#include "../../kernel/objects.h"
+
+struct atoll_error_detail irq_invoke(OBJECT_INVOKE_ARGS)
+{
+    (void)caller;
+    (void)slot;
+    (void)label;
+    (void)words;
+    (void)length;
+    (void)extra;
+    (void)extra_count;
+    (void)reply;
+    *reply_length = 0;
+    return cap_error(ATOLL_ERR_ILLEGAL_OPERATION, 0);
+}
