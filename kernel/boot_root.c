@@ -25,6 +25,8 @@
  * tests can create threads above and below it. */
 #define ROOT_PRIORITY 128
 
+struct cap_slot *boot_root_cnode_slots;
+
 struct untyped_builder {
     struct cap_slot *slots;
     struct atoll_bootinfo *info;
@@ -138,6 +140,7 @@ bool boot_root_task(const struct mb2_boot *boot, unsigned cpus)
     cnode_cap = cap_cnode_new(cap_paddr(&cnode_cap), ROOT_CNODE_RADIX, 0,
                               ATOLL_CPTR_BITS - ROOT_CNODE_RADIX);
     struct cap_slot *slots = phys_to_virt(cap_paddr(&cnode_cap));
+    boot_root_cnode_slots = slots;
     struct cap tcb_cap = boot_object(ATOLL_OBJECT_TCB, 0);
     struct cap bootinfo_cap = boot_object(ATOLL_OBJECT_FRAME_4K, 0);
     struct cap ipc_cap = boot_object(ATOLL_OBJECT_FRAME_4K, 0);

@@ -18,4 +18,8 @@
  * saying why) if there is no usable module. */
 bool boot_root_task(const struct mb2_boot *boot, unsigned cpus);
 
+/* The root CNode's slots (NULL before boot_root_task): where the kernel's
+ * invariant check starts. */
+extern struct cap_slot *boot_root_cnode_slots;
+
 #endif

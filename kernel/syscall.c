@@ -4,16 +4,19 @@
  * the kernel: bad numbers and arguments come back as errors, bad
  * capability pointers as capability faults. */
 #include "console.h"
+#include "boot_root.h"
 #include "ipc.h"
 #include "objects.h"
 #include "tcb.h"
 #include "klock.h"
 #include "kstring.h"
 #include "thread.h"
+#include "atoll/bootinfo.h"
 #include "atoll/ipc.h"
 #include "atoll/syscall.h"
 #include "cap/cnode.h"
 #include "cap/cspace.h"
+#include "cap/invariants.h"
 #include "cap/untyped.h"
 #include "../arch/x86_64/paging.h"
 #include "../arch/x86_64/syscall.h"
@@ -229,6 +232,29 @@ static void handle_recv(struct tcb *t, struct trap_frame *f, enum atoll_syscall 
     f->rax = ATOLL_ERR_INVALID_CAPABILITY;
 }
 
+/* Scratch for the invariant checker: one entry per capability. */
+#define CHECK_MAX_CAPS 16384
+static struct cap_check_entry check_scratch[CHECK_MAX_CAPS];
+
+static void debug_check(struct trap_frame *f)
+{
+    struct cap_slot *roots[ATOLL_SLOT_FIRST_FREE_FIXED];
+    size_t n = 0;
+    for (size_t i = 1; boot_root_cnode_slots && i < ATOLL_SLOT_FIRST_FREE_FIXED; i++)
+        if (!cap_is_null(&boot_root_cnode_slots[i].cap))
+            roots[n++] = &boot_root_cnode_slots[i];
+    struct cap_check_failure failure = {0};
+    bool ok = cap_check_invariants(roots, n, check_scratch, CHECK_MAX_CAPS, &failure);
+    const char *sched = NULL; /* ready-queue check: with the MCS scheduler */
+    if (ok && !sched) {
+        kprintf("atoll: invariants ok\n");
+        f->rax = ATOLL_OK;
+    } else {
+        kprintf("atoll: INVARIANT VIOLATED: %s\n", ok ? sched : failure.what);
+        f->rax = ATOLL_ERR_ILLEGAL_OPERATION;
+    }
+}
+
 static void debug_puts(struct trap_frame *f)
 {
     uint64_t len = f->rsi;
@@ -271,6 +297,9 @@ _Noreturn void syscall_dispatch(struct trap_frame *f)
         break;
     case ATOLL_SYS_DEBUG_PUTS:
         debug_puts(f);
+        break;
+    case ATOLL_SYS_DEBUG_CHECK:
+        debug_check(f);
         break;
     case ATOLL_SYS_DEBUG_EXIT:
         kprintf("atoll: thread %s exited with status %lu\n", self->name, f->rdi);

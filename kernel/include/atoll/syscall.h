@@ -31,6 +31,11 @@ enum atoll_syscall {
     /* Debug-only: stop the calling thread for good (used when a test
      * program ends before thread objects exist). */
     ATOLL_SYS_DEBUG_EXIT = 0x41,
+    /* Debug-only: check the kernel's invariants (capability derivation
+     * tree, untyped accounting, ready queues) and print the result on the
+     * console. rax: ATOLL_OK or ATOLL_ERR_ILLEGAL_OPERATION when a check
+     * failed; rdi: capabilities checked. */
+    ATOLL_SYS_DEBUG_CHECK = 0x42,
 };
 
 #define ATOLL_MSG_REGISTERS  4
