@@ -3,11 +3,18 @@
  * instruction (shared/TESTING.md): every rdtsc delta is an instruction
  * count. Prints `bench: <name> <instructions per operation>` lines. */
 #include "atoll.h"
+#include "atoll/tcb.h"
 
 int main(uint64_t bootinfo);
 
 #define ITERATIONS 1000
-#define NOPS       1000
+#define ROOT       ATOLL_SLOT_ROOT_CNODE
+#define STACK      8192
+#define UT_BITS    20
+
+static _Alignas(16) uint8_t stacks[3][STACK];
+static uint64_t next_slot, untyped;
+static volatile uint64_t server_reply;
 
 static inline uint64_t rdtsc(void)
 {
@@ -41,14 +48,95 @@ static uint64_t measure_syscall(uint64_t number)
     return (rdtsc() - t0) / ITERATIONS;
 }
 
+static uint64_t make(uint64_t type)
+{
+    uint64_t s = next_slot++;
+    atoll_untyped_retype(untyped, type, 0, ROOT, 0, 0, s, 1);
+    return s;
+}
+
+/* Starts `fn(arg)` in this address space at `prio` on `core`. */
+static uint64_t spawn(void (*fn)(uint64_t), uint64_t arg, uint8_t prio, uint64_t core,
+                      unsigned stack)
+{
+    uint64_t tcb = make(ATOLL_OBJECT_TCB);
+    if (core)
+        atoll_invoke(tcb, ATOLL_TCB_SET_AFFINITY, &core, 1, NULL, 0);
+    struct atoll_error_detail e = atoll_thread_start(tcb, ROOT, ATOLL_SLOT_ROOT_VSPACE,
+                                                     ATOLL_SLOT_ROOT_TCB, prio, fn, arg,
+                                                     stacks[stack] + STACK);
+    if (e.code)
+        printf("bench: thread start failed (%lu)\n", e.code);
+    return tcb;
+}
+
+static void ipc_server(uint64_t ep)
+{
+    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+    atoll_syscall_reply(ATOLL_SYS_RECV, ep, 0, mr, server_reply);
+    for (;;)
+        atoll_syscall_reply(ATOLL_SYS_REPLY_RECV, ep, atoll_msginfo(0, 1, 0), mr, server_reply);
+}
+
+static void ntfn_waiter(uint64_t ntfn)
+{
+    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+    for (;;)
+        atoll_syscall(ATOLL_SYS_WAIT, ntfn, 0, mr);
+}
+
+static uint64_t measure_call(uint64_t ep)
+{
+    uint64_t mr[ATOLL_MSG_REGISTERS] = {1, 0, 0, 0};
+    atoll_syscall(ATOLL_SYS_CALL, ep, atoll_msginfo(0, 1, 0), mr); /* warm up */
+    uint64_t t0 = rdtsc();
+    for (int i = 0; i < ITERATIONS; i++)
+        atoll_syscall(ATOLL_SYS_CALL, ep, atoll_msginfo(0, 1, 0), mr);
+    return (rdtsc() - t0) / ITERATIONS;
+}
+
 int main(uint64_t bootinfo)
 {
-    (void)bootinfo;
+    const struct atoll_bootinfo *bi = (const struct atoll_bootinfo *)bootinfo;
+    atoll_set_ipc_buffer((struct atoll_ipc_buffer *)bi->ipc_buffer);
     uint64_t empty = measure_empty();
     printf("bench: calibration_1000_nops %lu\n", measure_nops() - empty);
     printf("bench: rdtsc_overhead %lu\n", empty);
     printf("bench: null_syscall_round_trip %lu\n", measure_syscall(ATOLL_SYS_DEBUG_PUTS));
     printf("bench: yield_round_trip %lu\n", measure_syscall(ATOLL_SYS_YIELD));
+
+    next_slot = bi->empty_first;
+    for (uint64_t i = 0; i < bi->untyped_count && !untyped; i++)
+        if (bi->untyped[i].size_bits > UT_BITS && !bi->untyped[i].is_device) {
+            untyped = next_slot++;
+            atoll_untyped_retype(bi->untyped_first + i, ATOLL_OBJECT_UNTYPED, UT_BITS, ROOT, 0, 0,
+                                 untyped, 1);
+        }
+
+    /* Same core, same address space for now (separate VSpaces need frame
+     * mapping): the server at higher priority, so a Call switches to it
+     * directly and its ReplyRecv switches back. */
+    uint64_t ep = make(ATOLL_OBJECT_ENDPOINT);
+    server_reply = make(ATOLL_OBJECT_REPLY);
+    spawn(ipc_server, ep, 200, 0, 0);
+    printf("bench: ipc_call_reply_round_trip %lu\n", measure_call(ep));
+
+    uint64_t ntfn = make(ATOLL_OBJECT_NOTIFICATION);
+    spawn(ntfn_waiter, ntfn, 200, 0, 1);
+    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+    uint64_t t0 = rdtsc();
+    for (int i = 0; i < ITERATIONS; i++)
+        atoll_syscall(ATOLL_SYS_SIGNAL, ntfn, 0, mr);
+    printf("bench: signal_to_waiting_thread %lu\n", (rdtsc() - t0) / ITERATIONS);
+
+    if (bi->cpus >= 2) {
+        uint64_t ep2 = make(ATOLL_OBJECT_ENDPOINT);
+        server_reply = make(ATOLL_OBJECT_REPLY);
+        spawn(ipc_server, ep2, 200, 1, 2);
+        printf("bench: ipc_cross_core_round_trip %lu\n", measure_call(ep2));
+    }
+    /* Revoking the untyped stops the threads made here. */
+    atoll_cnode_slot_op(ATOLL_CNODE_REVOKE, ROOT, untyped, 64);
     printf("bench: done\n");
     return 0;
 }
