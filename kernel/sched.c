@@ -218,3 +218,12 @@ _Noreturn void schedule(void)
         kernel_lock();
     }
 }
+
+bool sched_may_switch_to(const struct tcb *t)
+{
+    const struct percpu *c = this_cpu();
+    if (core_of(t) != c->index)
+        return false;
+    struct rq_node *best = rq_pick_highest(&ready[c->index]);
+    return !best || best->prio <= t->rq.prio;
+}

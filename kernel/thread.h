@@ -118,6 +118,9 @@ struct tcb *thread_current(void);
 /* Timer tick on this core: accounts the current thread's timeslice. */
 void sched_tick(void);
 void sched_init(void);
+/* Whether the IPC fast path may switch straight to `t`: it belongs to
+ * this core and nothing ready here outranks it. */
+bool sched_may_switch_to(const struct tcb *t);
 /* Sets a thread's priority, requeueing it if it is ready. */
 void thread_set_priority(struct tcb *t, uint8_t prio);
 
