@@ -282,7 +282,7 @@ static bool covered_by_untyped(const struct cap_check_entry *e, size_t n, uintpt
     return false;
 }
 
-/* Every linked slot is in a live container (or is a root outside any), and
+/* Every linked slot is in a live container or outside kernel objects, and
  * every non-empty slot of a live container is linked.
  *
  * A slot outside every container found must lie in memory no reachable

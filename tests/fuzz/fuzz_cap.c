@@ -712,6 +712,18 @@ int main(int argc, char **argv)
     slot_op(&s, ATOLL_CNODE_REVOKE, UT);
     write_seed(dir, "self.bin", &s);
 
+    /* An unreachable CNode: it holds its own last cap and a device
+     * untyped, then the untyped it came from is deleted. */
+    memset(&s, 0, sizeof(s));
+    retype(&s, UT, ATOLL_OBJECT_CNODE, CNODE_RADIX_2, 11, 1);
+    retype(&s, DEV, ATOLL_OBJECT_UNTYPED, 1, 12, 1);
+    nest(&s, NEST_MOVE, 12, 0, 0);
+    nest(&s, NEST_MOVE, 11, 0, 3);
+    retype(&s, DEV, ATOLL_OBJECT_UNTYPED, 4, 13, 1);
+    slot_op(&s, ATOLL_CNODE_DELETE, UT);
+    slot_op(&s, ATOLL_CNODE_REVOKE, DEV);
+    write_seed(dir, "orphan.bin", &s);
+
     /* Guards: mutate a CNode's guard, reach into it, move caps back out. */
     memset(&s, 0, sizeof(s));
     retype(&s, UT, ATOLL_OBJECT_CNODE, 2, 10, 1);                  /* radix 3 */

@@ -1728,6 +1728,43 @@ static void checker_detects_device_mix(void)
     finish();
 }
 
+/* The kernel checks from its boot slots only. A CNode holding its own last
+ * cap, whose untyped cap was deleted, is unreachable (as in seL4); one of
+ * its slots may still be linked into a reachable list. That is no error. */
+static void checker_accepts_unreachable_cnode(void)
+{
+    setup();
+    CHECK_OK("CNode", make(ATOLL_OBJECT_CNODE, 2, S(0)));
+    CHECK_OK("device untyped", env_retype_root(&env, DEV, ATOLL_OBJECT_UNTYPED, 12, S(1), 1));
+    move_into(S(0), 0, S(1));
+    move_into(S(0), 3, S(0));
+    CHECK_OK("delete the untyped cap", env_delete(&env, UT));
+    static struct cap_check_entry scratch[256];
+    struct cap_check_failure failure;
+    struct cap_slot *roots[] = {&env.root_slot};
+    bool ok = cap_check_invariants(roots, 1, scratch, 256, &failure);
+    if (!ok)
+        CHECK_FAIL("checker from the root slot only: %s", failure.what);
+    finish();
+}
+
+/* As a buggy delete would leave it: the CNode's cap gone, its contents still
+ * linked, its memory still covered by the untyped. */
+static void checker_detects_slot_in_dead_cnode(void)
+{
+    setup();
+    CHECK_OK("CNode", make(ATOLL_OBJECT_CNODE, 2, S(0)));
+    CHECK_OK("endpoint", make_endpoint(S(1)));
+    copy_into(S(0), 1, S(1));
+    struct cap_slot *inside = cnode_slot(S(0), 1);
+    struct cap cnode = *cap_at(S(0));
+    cap_mdb_remove(env_slot(&env, S(0)));
+    expect_checker_failure("no live CNode");
+    cap_insert_child(env_slot(&env, UT), env_slot(&env, S(2)), cnode); /* undo */
+    CHECK_TRUE("copy still linked", !cap_is_null(&inside->cap));
+    finish();
+}
+
 /* A long mixed sequence, with the invariants checked after every step. */
 static void mixed_sequence_keeps_invariants(void)
 {
@@ -1887,6 +1924,8 @@ int main(void)
     RUN_TEST(checker_detects_empty_slot_with_links);
     RUN_TEST(checker_detects_split_object_run);
     RUN_TEST(checker_detects_device_mix);
+    RUN_TEST(checker_accepts_unreachable_cnode);
+    RUN_TEST(checker_detects_slot_in_dead_cnode);
     RUN_TEST(mixed_sequence_keeps_invariants);
 
     return check_exit_code();
