@@ -419,3 +419,105 @@ void reply_clear(struct reply_object *r)
         thread_stop(c, THREAD_INACTIVE);
     }
 }
+
+/* ---- Fast path (seL4 fastpath_call / fastpath_reply_recv) ----
+ *
+ * The common case of a client-server round trip, handled without the
+ * general lookup, the ready queues or the scheduler: a Call of at most four
+ * register words and no capabilities, through a single-level CSpace, to a
+ * server already waiting with a reply object on this core and not
+ * outranked by anything ready here; and the matching ReplyRecv. Anything
+ * else falls through to the general path, which has the same semantics. */
+
+/* Single-level lookup: the CSpace root's guard and radix cover all 64 bits
+ * (as init's root CNode does). Returns NULL when the fast path cannot use
+ * it. */
+static struct cap_slot *fast_lookup(struct tcb *t, uint64_t cptr)
+{
+    const struct cap *root = &tcb_slot(t, TCB_SLOT_CSPACE)->cap;
+    if (cap_type(root) != CAP_CNODE)
+        return NULL;
+    unsigned radix = cap_cnode_radix(root), guard_bits = cap_cnode_guard_size(root);
+    if (radix + guard_bits != ATOLL_CPTR_BITS || (cptr >> radix) != cap_cnode_guard(root))
+        return NULL;
+    return (struct cap_slot *)phys_to_virt(cap_paddr(root)) + (cptr & ((UINT64_C(1) << radix) - 1));
+}
+
+static bool fast_message(uint64_t info)
+{
+    return atoll_msginfo_extra_caps(info) == 0 && atoll_msginfo_length(info) <= ATOLL_MSG_REGISTERS;
+}
+
+/* Hands the core from `from` (now blocked) to `to` (now running). */
+static _Noreturn void fast_switch(struct tcb *to)
+{
+    to->state = THREAD_RUNNABLE;
+    to->block_kind = BLOCK_NONE;
+    to->blocked_on = NULL;
+    thread_run(to);
+}
+
+static void fast_copy(const struct tcb *from, struct tcb *to, uint64_t badge)
+{
+    to->context.rax = ATOLL_OK;
+    to->context.rdi = badge;
+    to->context.rsi = atoll_msginfo(atoll_msginfo_label(from->context.rsi),
+                                    atoll_msginfo_length(from->context.rsi), 0);
+    to->context.rdx = from->context.rdx;
+    to->context.r8 = from->context.r8;
+    to->context.r9 = from->context.r9;
+    to->context.r10 = from->context.r10;
+}
+
+void ipc_fastpath_call(struct tcb *t)
+{
+    if (!fast_message(t->context.rsi) || t->fault_kind)
+        return;
+    struct cap_slot *slot = fast_lookup(t, t->context.rdi);
+    if (!slot || cap_type(&slot->cap) != CAP_ENDPOINT ||
+        !(cap_rights(&slot->cap) & ATOLL_RIGHT_WRITE))
+        return;
+    struct endpoint *ep = object_of(&slot->cap);
+    struct tcb *server = ep->queue.head;
+    /* The caller runs, so nothing ready here outranks it; a server of at
+     * least its priority on this core may take over directly. */
+    if (!server || server->block_kind != BLOCK_RECV || !server->reply ||
+        server->rq.prio < t->rq.prio || server->affinity != t->affinity ||
+        t->current_on != t->affinity + 1)
+        return;
+    queue_pop(&ep->queue);
+    fast_copy(t, server, cap_badge(&slot->cap));
+    struct reply_object *r = server->reply;
+    server->reply = NULL;
+    r->caller = t;
+    t->state = THREAD_BLOCKED;
+    t->block_kind = BLOCK_REPLY;
+    t->blocked_on = r;
+    fast_switch(server);
+}
+
+void ipc_fastpath_reply_recv(struct tcb *t)
+{
+    if (!fast_message(t->context.rsi) || t->bound_ntfn)
+        return;
+    struct cap_slot *ep_slot = fast_lookup(t, t->context.rdi);
+    struct cap_slot *reply_slot = fast_lookup(t, t->context.r12);
+    if (!ep_slot || !reply_slot || cap_type(&ep_slot->cap) != CAP_ENDPOINT ||
+        !(cap_rights(&ep_slot->cap) & ATOLL_RIGHT_READ) || cap_type(&reply_slot->cap) != CAP_REPLY)
+        return;
+    struct endpoint *ep = object_of(&ep_slot->cap);
+    struct reply_object *r = object_of(&reply_slot->cap);
+    struct tcb *caller = r->caller;
+    if (!caller || caller->fault_kind ||
+        (ep->queue.head && ep->queue.head->block_kind == BLOCK_SEND) ||
+        !sched_may_switch_to(caller))
+        return;
+    r->caller = NULL;
+    fast_copy(t, caller, 0);
+    t->reply = r;
+    t->state = THREAD_BLOCKED;
+    t->block_kind = BLOCK_RECV;
+    t->blocked_on = ep;
+    queue_append(&ep->queue, t);
+    fast_switch(caller);
+}

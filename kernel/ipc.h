@@ -62,6 +62,12 @@ void notification_signal_cap(const struct cap *c);
 void notification_signal(struct notification *n, uint64_t badge);
 void notification_wait(struct tcb *t, struct cap_slot *slot, bool blocking);
 
+/* The IPC fast path: if the system call of `t` (the current thread) is a
+ * Call or ReplyRecv it can handle, performs it and switches threads
+ * without returning; otherwise returns and the general path runs. */
+void ipc_fastpath_call(struct tcb *t);
+void ipc_fastpath_reply_recv(struct tcb *t);
+
 /* Delivers a fault of `t` to its fault endpoint as a Call; without one,
  * suspends it (the kernel carries on). */
 void fault_deliver(struct tcb *t, enum atoll_fault kind, uint64_t w0, uint64_t w1, uint64_t w2);

@@ -279,6 +279,7 @@ _Noreturn void syscall_dispatch(struct trap_frame *f)
     struct tcb *self = thread_current();
     switch (f->rax) {
     case ATOLL_SYS_CALL:
+        ipc_fastpath_call(self);
         handle_send(self, f, true, true);
         break;
     case ATOLL_SYS_SEND:
@@ -287,9 +288,12 @@ _Noreturn void syscall_dispatch(struct trap_frame *f)
     case ATOLL_SYS_NBSEND:
         handle_send(self, f, false, false);
         break;
+    case ATOLL_SYS_REPLY_RECV:
+        ipc_fastpath_reply_recv(self);
+        handle_recv(self, f, (enum atoll_syscall)f->rax);
+        break;
     case ATOLL_SYS_RECV:
     case ATOLL_SYS_NBRECV:
-    case ATOLL_SYS_REPLY_RECV:
     case ATOLL_SYS_SIGNAL:
     case ATOLL_SYS_WAIT:
     case ATOLL_SYS_POLL:
