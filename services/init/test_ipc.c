@@ -278,6 +278,48 @@ static struct atoll_syscall_result fault_round(void (*fn)(uint64_t), uint64_t fe
     return r;
 }
 
+/* Threads on another core: IPC and notifications must wake them by IPI. */
+static void test_cross_core(uint64_t cpus)
+{
+    if (cpus < 2) {
+        printf("init: cross-core tests need 2 cores; this boot has %lu\n", cpus);
+        return;
+    }
+    uint64_t ep = make(ATOLL_OBJECT_ENDPOINT, 0);
+    uint64_t reply = make(ATOLL_OBJECT_REPLY, 0);
+    shared[7] = reply;
+    uint64_t tcb = make(ATOLL_OBJECT_TCB, 0);
+    uint64_t core = 1;
+    TEST_EQ("smp.set_affinity_ok", atoll_invoke(tcb, ATOLL_TCB_SET_AFFINITY, &core, 1, NULL, 0).code,
+            ATOLL_OK);
+    atoll_thread_start(tcb, ROOT, ATOLL_SLOT_ROOT_VSPACE, ATOLL_SLOT_ROOT_TCB, 200, echo_server,
+                       ep, stacks[stack_next++ % THREADS] + STACK);
+    uint64_t total = 0;
+    struct atoll_syscall_result r = {0};
+    for (int i = 0; i < 50; i++) {
+        r = sys(ATOLL_SYS_CALL, ep, atoll_msginfo(3, 2, 0), (uint64_t)i, 7, 0);
+        total += r.mr[1];
+    }
+    TEST_EQ("smp.call_to_other_core_label", atoll_msginfo_label(r.info), 4);
+    TEST_EQ("smp.fifty_cross_core_round_trips", total, 49 * 50 / 2);
+
+    uint64_t n = make(ATOLL_OBJECT_NOTIFICATION, 0);
+    uint64_t w = make(ATOLL_OBJECT_TCB, 0);
+    atoll_invoke(w, ATOLL_TCB_SET_AFFINITY, &core, 1, NULL, 0);
+    shared[1] = 0;
+    atoll_thread_start(w, ROOT, ATOLL_SLOT_ROOT_VSPACE, ATOLL_SLOT_ROOT_TCB, 200, waiter, n,
+                       stacks[stack_next++ % THREADS] + STACK);
+    uint64_t badged = slot();
+    atoll_cnode_copy_op(ATOLL_CNODE_MINT, ROOT, badged, DEPTH, ROOT, n, DEPTH, ATOLL_RIGHTS_ALL,
+                        0x30);
+    /* The waiter may not have reached its Wait yet: signal, then wait for
+     * its report with a bounded number of yields. */
+    sys(ATOLL_SYS_SIGNAL, badged, 0, 0, 0, 0);
+    for (int i = 0; i < 10000 && !shared[1]; i++)
+        atoll_syscall(ATOLL_SYS_YIELD, 0, 0, (uint64_t[ATOLL_MSG_REGISTERS]){0});
+    TEST_EQ("smp.signal_wakes_thread_on_other_core", shared[1], 0x30);
+}
+
 static void test_faults(void)
 {
     uint64_t fep = make(ATOLL_OBJECT_ENDPOINT, 0);
@@ -324,6 +366,7 @@ void tests_ipc(const struct atoll_bootinfo *bi)
     test_notifications();
     test_scheduling();
     test_faults();
+    test_cross_core(bi->cpus);
     /* Revoking the untyped destroys every thread and object made here:
      * blocked threads (the echo server) are stopped by their deletion. */
     TEST_EQ("ipc.revoke_destroys_threads_and_objects",
