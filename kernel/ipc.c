@@ -311,6 +311,18 @@ void notification_signal(struct notification *n, uint64_t badge)
         return;
     }
     struct tcb *b = n->bound;
+    uint64_t abort_bits = b ? (badge | n->word) & b->abort_mask : 0;
+    if (b && abort_bits && b->state == THREAD_BLOCKED &&
+        (b->block_kind == BLOCK_SEND || b->block_kind == BLOCK_REPLY)) {
+        /* Signal-abort: the thread gives up its IPC (seL4 summit 2022,
+         * "Can we abort IPC by Signal?"); the other bits stay pending. */
+        ipc_cancel(b);
+        b->context.rax = ATOLL_ERR_IPC_ABORTED;
+        b->context.rdi = abort_bits;
+        n->word = (n->word | badge) & ~abort_bits;
+        thread_make_runnable(b);
+        return;
+    }
     if (b && b->state == THREAD_BLOCKED && b->block_kind == BLOCK_RECV) {
         ipc_cancel(b);
         b->context.rax = ATOLL_OK;

@@ -227,6 +227,11 @@ struct atoll_error_detail tcb_invoke(struct tcb *caller, struct cap_slot *slot, 
         else
             cap_delete(tcb_slot(t, TCB_SLOT_FAULT_EP));
         return cap_ok();
+    case ATOLL_TCB_SET_ABORT_MASK:
+        if (n < 1)
+            return cap_truncated(1, 0);
+        t->abort_mask = w[0];
+        return cap_ok();
     case ATOLL_TCB_SET_NAME:
         memset(t->name, 0, sizeof t->name);
         for (size_t i = 0; i < n && i < 2; i++)

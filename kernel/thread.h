@@ -76,6 +76,7 @@ struct tcb {
     bool ipc_is_call, ipc_can_grant;
     struct reply_object *reply; /* Recv: the reply object given */
     struct notification *bound_ntfn;
+    uint64_t abort_mask; /* bound-notification badges that abort IPC */
     /* A fault waiting to be delivered or answered (enum atoll_fault, 0:
      * none) and its message words. */
     uint32_t fault_kind;

@@ -278,6 +278,44 @@ static struct atoll_syscall_result fault_round(void (*fn)(uint64_t), uint64_t fe
     return r;
 }
 
+static void call_forever(uint64_t ep)
+{
+    /* Nobody ever receives on this endpoint: only an abort ends it. */
+    struct atoll_syscall_result r = sys(ATOLL_SYS_CALL, ep, atoll_msginfo(1, 0, 0), 0, 0, 0);
+    shared[0] = r.error;
+    shared[1] = r.badge;
+    thread_exit();
+}
+
+static void test_signal_abort(void)
+{
+    uint64_t ep = make(ATOLL_OBJECT_ENDPOINT, 0);
+    uint64_t n = make(ATOLL_OBJECT_NOTIFICATION, 0);
+    uint64_t timeout = slot(), other = slot();
+    atoll_cnode_copy_op(ATOLL_CNODE_MINT, ROOT, timeout, DEPTH, ROOT, n, DEPTH, ATOLL_RIGHTS_ALL,
+                        0x100);
+    atoll_cnode_copy_op(ATOLL_CNODE_MINT, ROOT, other, DEPTH, ROOT, n, DEPTH, ATOLL_RIGHTS_ALL,
+                        0x1);
+    uint64_t t = make(ATOLL_OBJECT_TCB, 0);
+    TEST_EQ("abort.bind_ok", atoll_invoke(t, ATOLL_TCB_BIND_NOTIFICATION, NULL, 0, &n, 1).code,
+            ATOLL_OK);
+    uint64_t mask = 0x100;
+    TEST_EQ("abort.set_mask_ok", atoll_invoke(t, ATOLL_TCB_SET_ABORT_MASK, &mask, 1, NULL, 0).code,
+            ATOLL_OK);
+    shared[0] = shared[1] = 0xff;
+    atoll_thread_start(t, ROOT, ATOLL_SLOT_ROOT_VSPACE, ATOLL_SLOT_ROOT_TCB, 200, call_forever, ep,
+                       stacks[stack_next++ % THREADS] + STACK);
+    /* It blocks in its Call at once (higher priority). A signal outside
+     * the mask leaves it blocked; one inside aborts the Call. */
+    sys(ATOLL_SYS_SIGNAL, other, 0, 0, 0, 0);
+    TEST_EQ("abort.unmasked_signal_does_not_abort", shared[0], 0xff);
+    sys(ATOLL_SYS_SIGNAL, timeout, 0, 0, 0, 0);
+    TEST_EQ("abort.masked_signal_aborts_call", shared[0], ATOLL_ERR_IPC_ABORTED);
+    TEST_EQ("abort.badge_reports_matching_bits", shared[1], 0x100);
+    struct atoll_syscall_result r = sys(ATOLL_SYS_POLL, n, 0, 0, 0, 0);
+    TEST_EQ("abort.other_bits_stay_pending", r.badge, 0x1);
+}
+
 /* Threads on another core: IPC and notifications must wake them by IPI. */
 static void test_cross_core(uint64_t cpus)
 {
@@ -290,10 +328,10 @@ static void test_cross_core(uint64_t cpus)
     shared[7] = reply;
     uint64_t tcb = make(ATOLL_OBJECT_TCB, 0);
     uint64_t core = 1;
-    TEST_EQ("smp.set_affinity_ok", atoll_invoke(tcb, ATOLL_TCB_SET_AFFINITY, &core, 1, NULL, 0).code,
-            ATOLL_OK);
-    atoll_thread_start(tcb, ROOT, ATOLL_SLOT_ROOT_VSPACE, ATOLL_SLOT_ROOT_TCB, 200, echo_server,
-                       ep, stacks[stack_next++ % THREADS] + STACK);
+    TEST_EQ("smp.set_affinity_ok",
+            atoll_invoke(tcb, ATOLL_TCB_SET_AFFINITY, &core, 1, NULL, 0).code, ATOLL_OK);
+    atoll_thread_start(tcb, ROOT, ATOLL_SLOT_ROOT_VSPACE, ATOLL_SLOT_ROOT_TCB, 200, echo_server, ep,
+                       stacks[stack_next++ % THREADS] + STACK);
     uint64_t total = 0;
     struct atoll_syscall_result r = {0};
     for (int i = 0; i < 50; i++) {
@@ -366,6 +404,7 @@ void tests_ipc(const struct atoll_bootinfo *bi)
     test_notifications();
     test_scheduling();
     test_faults();
+    test_signal_abort();
     test_cross_core(bi->cpus);
     /* Revoking the untyped destroys every thread and object made here:
      * blocked threads (the echo server) are stopped by their deletion. */

@@ -51,7 +51,12 @@ enum atoll_error {
     /* The untyped has too little room left. value0: bytes left above its
      * watermark. */
     ATOLL_ERR_NOT_ENOUGH_MEMORY = 10,
-    ATOLL_ERROR_COUNT = 11,
+    /* A blocking Send, Call or wait for a reply was ended by a signal on
+     * the thread's bound notification whose badge matched the thread's
+     * abort mask (TCB_SetAbortMask). The system call's badge register
+     * holds the matching bits, consumed from the notification. */
+    ATOLL_ERR_IPC_ABORTED = 11,
+    ATOLL_ERROR_COUNT = 12,
 };
 
 /* Why a capability-pointer lookup failed (seL4 reference manual,

@@ -32,6 +32,10 @@ enum atoll_tcb_label {
     ATOLL_TCB_SET_FAULT_ENDPOINT = ATOLL_TCB_FIRST + 10,
     /* words: up to 2 words of name (ASCII, NUL-padded) for kernel reports. */
     ATOLL_TCB_SET_NAME = ATOLL_TCB_FIRST + 11,
+    /* words: mask. A signal on the thread's bound notification with any of
+     * these badge bits aborts a blocking Send/Call of the thread (with
+     * ATOLL_ERR_IPC_ABORTED): timeouts without a timer server. 0: never. */
+    ATOLL_TCB_SET_ABORT_MASK = ATOLL_TCB_FIRST + 12,
 };
 
 /* Register order of Read/WriteRegisters. */
