@@ -6,6 +6,7 @@
 #include "thread.h"
 #include "cap/platform.h"
 #include "../arch/x86_64/cpu.h"
+#include "../arch/x86_64/irq_objects.h"
 #include "../arch/x86_64/paging.h"
 #include "../arch/x86_64/x86.h"
 #include "../arch/x86_64/trap.h"
@@ -87,5 +88,7 @@ void cap_glue_init(void)
     cap_hooks.finalise[CAP_ENDPOINT] = endpoint_finalise;
     cap_hooks.finalise[CAP_NOTIFICATION] = notification_finalise;
     cap_hooks.finalise[CAP_REPLY] = reply_finalise;
+    cap_hooks.finalise[CAP_IRQ_HANDLER] = irq_handler_finalise;
+    cap_hooks.finalise[CAP_IOPORT] = ioport_finalise;
     vspace_init();
 }

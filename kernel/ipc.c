@@ -16,6 +16,7 @@
 #include "atoll/syscall.h"
 #include "cap/cspace.h"
 #include "cap/mdb.h"
+#include "../arch/x86_64/irq_objects.h"
 #include "../arch/x86_64/paging.h"
 
 static void queue_append(struct thread_queue *q, struct tcb *t)
@@ -93,7 +94,14 @@ static uint64_t transfer_cap(struct tcb *from, struct tcb *to, struct endpoint *
                         &dest);
     if (cap_failed(&e) || !cap_is_null(&dest->cap))
         return 0;
-    cap_insert(src->cap, src, dest);
+    /* Derive as a CNode copy would: an untyped with children, an unmapped
+     * page table or a control capability does not move; a frame arrives
+     * unmapped. */
+    struct cap derived;
+    e = cap_derive(src, src->cap, &derived);
+    if (cap_failed(&e) || cap_is_null(&derived))
+        return 0;
+    cap_insert(derived, src, dest);
     return UINT64_C(1) << ATOLL_MSGINFO_CAPS_SHIFT;
 }
 
@@ -208,6 +216,8 @@ static bool lookup_reply(struct tcb *t, uint64_t cptr, struct reply_object **out
 static bool take_bound_signal(struct tcb *t)
 {
     struct notification *n = t->bound_ntfn;
+    if (n)
+        irq_notification_waited(n); /* implicit IRQ acknowledgement */
     if (!n || !n->word)
         return false;
     t->context.rax = ATOLL_OK;
@@ -349,6 +359,7 @@ void notification_wait(struct tcb *t, struct cap_slot *slot, bool blocking)
         return;
     }
     struct notification *n = object_of(c);
+    irq_notification_waited(n); /* implicit IRQ acknowledgement */
     if (n->word || !blocking) {
         t->context.rax = ATOLL_OK;
         t->context.rdi = n->word;

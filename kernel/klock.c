@@ -1,6 +1,7 @@
 #include "klock.h"
 #include "spinlock.h"
 #include "../arch/x86_64/cpu.h"
+#include "../arch/x86_64/tlb.h"
 #include "../arch/x86_64/x86.h"
 
 #define NO_OWNER UINT32_MAX
@@ -13,7 +14,14 @@ static struct kernel_lock_stats stats;
 void kernel_lock(void)
 {
     uint64_t t0 = rdtsc();
-    spin_lock(&big_lock);
+    /* While waiting, answer TLB shootdowns: the lock holder may be waiting
+     * for this core to flush (arch/x86_64/tlb.c explains why the flush
+     * happens here and not in the IPI handler). */
+    unsigned ticket = atomic_fetch_add_explicit(&big_lock.next, 1, memory_order_relaxed);
+    while (atomic_load_explicit(&big_lock.serving, memory_order_acquire) != ticket) {
+        tlb_shootdown_poll();
+        cpu_relax();
+    }
     uint64_t t1 = rdtsc();
     owner = this_cpu()->index;
     acquired_at = t1;

@@ -13,6 +13,7 @@
 #include "../arch/x86_64/platform.h"
 #include "../arch/x86_64/serial.h"
 #include "../arch/x86_64/syscall.h"
+#include "../arch/x86_64/vspace.h"
 #include "../arch/x86_64/x86.h"
 
 #include <stddef.h>
@@ -125,9 +126,13 @@ _Noreturn void thread_run(struct tcb *t)
         c->current = t;
         t->current_on = c->index + 1;
         t->timeslice_left = THREAD_DEFAULT_TIMESLICE_TICKS;
-        if (read_cr3() != t->cr3)
-            write_cr3(t->cr3);
     }
+    /* The thread's VSpace may have been deleted (its slot no longer holds
+     * that PML4): it then runs on the kernel's tables and faults, rather
+     * than on freed memory. */
+    uint64_t root = vspace_thread_root(&tcb_slot(t, TCB_SLOT_VSPACE)->cap, t->cr3);
+    if (read_cr3() != root)
+        write_cr3(root);
     need_resched[c->index] = false;
     cpu_set_user_context(&t->context + 1);
     kernel_unlock();

@@ -138,8 +138,8 @@ static struct atoll_error_detail invoke_object(struct tcb *caller, struct cap_sl
     case CAP_PDPT:
     case CAP_PD:
     case CAP_PT:
-        return vspace_invoke(slot, inv->label, inv->words, inv->length, inv->extra,
-                             inv->extra_count);
+        return vspace_invoke_reply(slot, inv->label, inv->words, inv->length, inv->extra,
+                                   inv->extra_count, reply, reply_length);
     default:
         return cap_error(ATOLL_ERR_ILLEGAL_OPERATION, 0);
     }

@@ -56,10 +56,23 @@ static uint64_t *register_ref(struct trap_frame *f, unsigned reg)
     }
 }
 
+/* Puts a derived copy of `src` into the TCB's slot `dest` (a frame copy
+ * comes out unmapped, so emptying the slot later cannot unmap the
+ * original). Decode has checked that `src` derives. */
 static void replace_slot_cap(struct cap_slot *dest, struct cap_slot *src)
 {
+    struct cap derived;
     cap_delete(dest);
-    cap_insert(src->cap, src, dest);
+    struct atoll_error_detail e = cap_derive(src, src->cap, &derived);
+    if (!cap_failed(&e) && !cap_is_null(&derived))
+        cap_insert(derived, src, dest);
+}
+
+static bool derivable(const struct cap_slot *s)
+{
+    struct cap derived;
+    struct atoll_error_detail e = cap_derive(s, s->cap, &derived);
+    return !cap_failed(&e) && !cap_is_null(&derived);
 }
 
 static struct atoll_error_detail configure(struct tcb *t, const uint64_t *w, size_t n,
@@ -68,14 +81,15 @@ static struct atoll_error_detail configure(struct tcb *t, const uint64_t *w, siz
     if (n < 1 || k < 2)
         return cap_truncated(1, 2);
     uint64_t ipc = w[0];
-    if (cap_type(&extra[0]->cap) != CAP_CNODE)
+    if (cap_type(&extra[0]->cap) != CAP_CNODE || !derivable(extra[0]))
         return cap_error(ATOLL_ERR_INVALID_CAPABILITY, 0);
-    if (cap_type(&extra[1]->cap) != CAP_PML4)
+    if (cap_type(&extra[1]->cap) != CAP_PML4 || !derivable(extra[1]))
         return cap_error(ATOLL_ERR_INVALID_CAPABILITY, 1);
     if (ipc) {
         if (k < 3)
             return cap_truncated(1, 3);
-        if (cap_type(&extra[2]->cap) != CAP_FRAME_4K || cap_frame_is_device(&extra[2]->cap))
+        if (cap_type(&extra[2]->cap) != CAP_FRAME_4K || cap_frame_is_device(&extra[2]->cap) ||
+            !derivable(extra[2]))
             return cap_error(ATOLL_ERR_INVALID_CAPABILITY, 2);
         if (ipc % ATOLL_IPC_BUFFER_ALIGN) {
             struct atoll_error_detail e = cap_error(ATOLL_ERR_ALIGNMENT_ERROR, 0);

@@ -122,6 +122,29 @@ void ioapic_mask_isa(uint8_t irq)
     ioapic_mask_gsi(acpi_tables ? acpi_isa_irq_to_gsi(acpi_tables, irq, &flags) : irq);
 }
 
+void ioapic_set_gsi_masked(uint32_t gsi, bool masked)
+{
+    uint32_t pin;
+    struct ioapic *io = find_ioapic(gsi, &pin);
+    if (!io)
+        return;
+    uint32_t low = ioapic_read(io, IOAPIC_REG_REDTBL + 2 * pin);
+    low = masked ? low | (uint32_t)IOAPIC_REDIR_MASKED : low & ~(uint32_t)IOAPIC_REDIR_MASKED;
+    ioapic_write(io, IOAPIC_REG_REDTBL + 2 * pin, low);
+}
+
+bool ioapic_has_gsi(uint32_t gsi)
+{
+    uint32_t pin;
+    return find_ioapic(gsi, &pin) != NULL;
+}
+
+uint32_t ioapic_isa_irq_to_gsi(uint8_t irq, uint16_t *inti_flags)
+{
+    *inti_flags = 0;
+    return acpi_tables ? acpi_isa_irq_to_gsi(acpi_tables, irq, inti_flags) : irq;
+}
+
 uint32_t ioapic_pin_count(void)
 {
     uint32_t n = 0;

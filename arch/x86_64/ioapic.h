@@ -15,6 +15,14 @@ bool ioapic_route_isa(uint8_t irq, uint8_t vector, uint32_t dest);
 bool ioapic_route_gsi(uint32_t gsi, uint8_t vector, uint32_t dest, uint16_t inti_flags);
 void ioapic_mask_gsi(uint32_t gsi);
 void ioapic_mask_isa(uint8_t irq);
+/* Sets or clears only the mask bit of a routed GSI, keeping its vector, so
+ * that the EOI of a level-triggered interrupt masked in its handler still
+ * clears the entry's Remote IRR (82093AA 3.2.4). */
+void ioapic_set_gsi_masked(uint32_t gsi, bool masked);
+/* Whether an IOAPIC serves `gsi`. */
+bool ioapic_has_gsi(uint32_t gsi);
+/* The GSI of an ISA IRQ after MADT overrides, with its MPS INTI flags. */
+uint32_t ioapic_isa_irq_to_gsi(uint8_t irq, uint16_t *inti_flags);
 uint32_t ioapic_pin_count(void);
 
 #endif

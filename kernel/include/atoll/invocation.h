@@ -126,4 +126,141 @@ enum atoll_cnode_rotate_argument {
 /* The most bits a capability pointer has. */
 #define ATOLL_CPTR_BITS 64
 
+/* ---- Address spaces (block ATOLL_VSPACE_FIRST: the PML4 capability;
+ * ATOLL_PAGE_TABLE_FIRST: PDPT, PD and PT capabilities; ATOLL_FRAME_FIRST:
+ * frame capabilities). x86_64 four-level paging as in seL4 (manual, "x86
+ * page directories", "Page"; PageTable_Map, Page_Map/Unmap/GetAddress).
+ *
+ * A VSpace is a PML4 object. Page tables are installed one level at a time
+ * with PageTable_Map: a PDPT into a PML4 entry (512 GiB), a PD into a PDPT
+ * entry (1 GiB), a PT into a PD entry (2 MiB); the address is rounded down
+ * to what the table covers. Frames go in at the level of their size: 4 KiB
+ * into a PT, 2 MiB into a PD, 1 GiB into a PDPT (1 GiB only where the CPU
+ * has 1 GiB pages). Only the lower half, [0, ATOLL_USER_ADDR_END), can be
+ * mapped; the upper half is the kernel's.
+ *
+ * Each frame capability describes at most one mapping, its own: to map a
+ * frame at a second place, map a copy of its capability (CNode_Copy gives
+ * an unmapped copy). Mapping a capability again at the place it is mapped
+ * changes the rights and attributes; anywhere else is an error. Deleting a
+ * mapped frame or page-table capability unmaps it; unmapping invalidates
+ * the translation on every core before the invocation returns.
+ * A page-table capability can be copied only while the table is mapped,
+ * and unmapped only through its last capability (REVOKE_FIRST otherwise);
+ * unmapping empties the table.
+ *
+ * The kernel names each VSpace by an address-space id, given at its first
+ * map (or by VSpace_Assign) and freed when its last capability goes. A PML4
+ * capability can be copied only once its VSpace has an id.
+ *
+ * Errors common to the map operations, with the word of the address:
+ *   INVALID_ARGUMENT   address at or above ATOLL_USER_ADDR_END (kernel half
+ *                      or not canonical)
+ *   ALIGNMENT_ERROR    frame address not aligned to the frame size
+ *                      (value0: its size in bits)
+ *   FAILED_LOOKUP      a table on the way is missing (or is a large page):
+ *                      value0 ATOLL_LOOKUP_MISSING_CAPABILITY, value1 the
+ *                      bits left to translate where it was missing (39: no
+ *                      PDPT, 30: no PD, 21: no PT)
+ *   DELETE_FIRST       the entry is in use (value0: its virtual address)
+ *   NOT_ENOUGH_MEMORY  every address-space id is taken (value0: 0) */
+#define ATOLL_USER_ADDR_END UINT64_C(0x0000800000000000)
+
+/* Map attributes (a mask). Without EXECUTABLE the mapping is no-execute;
+ * UNCACHED maps the frame strong-uncacheable (PCD|PWT), which device
+ * frames always are. */
+#define ATOLL_VM_EXECUTABLE     (UINT64_C(1) << 0)
+#define ATOLL_VM_UNCACHED       (UINT64_C(1) << 1)
+#define ATOLL_VM_ATTRIBUTES_ALL (ATOLL_VM_EXECUTABLE | ATOLL_VM_UNCACHED)
+
+/* Rights of a frame mapping: the frame capability's rights intersected
+ * with the RIGHTS word (a mask of ATOLL_RIGHT_*; GRANT bits are ignored).
+ * x86 has no write-only pages: READ is required; without WRITE the mapping
+ * is read-only. User mappings are never global. */
+
+enum atoll_vspace_label {
+    /* Maps `count` frames held in consecutive slots of one CNode to
+     * consecutive virtual pages from `vaddr`, all or nothing: every frame
+     * and every target entry is checked before any is written. Extra
+     * capability 0: the CNode the slots are looked up from (the CNode
+     * itself at node_depth 0, else the CNode (node_index, node_depth) names
+     * through it, as for Untyped_Retype). All frames must have the size of
+     * the first. Errors about one frame of the range carry its slot offset
+     * in value2: FAILED_LOOKUP (MISSING_CAPABILITY, argument NODE_OFFSET) for
+     * a slot without a frame of that size, INVALID_ARGUMENT NODE_OFFSET for
+     * a frame mapped elsewhere, INVALID_ARGUMENT RIGHTS for one without
+     * READ, and FAILED_LOOKUP/DELETE_FIRST (argument VADDR) for its entry. */
+    ATOLL_VSPACE_MAP_FRAMES = ATOLL_VSPACE_FIRST + 0,
+    /* Unmaps the frames of a slot range (same addressing; any sizes) that
+     * are mapped in this VSpace, with one TLB invalidation for all; frames
+     * that are not mapped are skipped. All or nothing: a slot without a
+     * frame (FAILED_LOOKUP) or a frame mapped in another live VSpace
+     * (INVALID_ARGUMENT NODE_OFFSET) fails the whole call (value2: slot). */
+    ATOLL_VSPACE_UNMAP_FRAMES = ATOLL_VSPACE_FIRST + 1,
+    /* Gives the VSpace its address-space id now (maps do it implicitly),
+     * so that its capability can be copied. No arguments. */
+    ATOLL_VSPACE_ASSIGN = ATOLL_VSPACE_FIRST + 2,
+};
+
+enum atoll_vspace_map_frames_argument {
+    ATOLL_VSPACE_ARG_VADDR = 0,
+    ATOLL_VSPACE_ARG_RIGHTS = 1,
+    ATOLL_VSPACE_ARG_ATTRIBUTES = 2,
+    ATOLL_VSPACE_ARG_NODE_INDEX = 3,
+    ATOLL_VSPACE_ARG_NODE_DEPTH = 4,
+    ATOLL_VSPACE_ARG_NODE_OFFSET = 5,
+    ATOLL_VSPACE_ARG_COUNT = 6,
+    ATOLL_VSPACE_MAP_FRAMES_ARGS = 7,
+};
+
+enum atoll_vspace_unmap_frames_argument {
+    ATOLL_VSPACE_UNMAP_ARG_NODE_INDEX = 0,
+    ATOLL_VSPACE_UNMAP_ARG_NODE_DEPTH = 1,
+    ATOLL_VSPACE_UNMAP_ARG_NODE_OFFSET = 2,
+    ATOLL_VSPACE_UNMAP_ARG_COUNT = 3,
+    ATOLL_VSPACE_UNMAP_FRAMES_ARGS = 4,
+};
+#define ATOLL_VSPACE_FRAMES_EXTRA_CAPS 1
+/* Most frames one MapFrames/UnmapFrames may name: bounds its work. */
+#define ATOLL_VSPACE_MAX_FRAMES 512
+
+enum atoll_page_table_label {
+    /* words: vaddr. Extra capability 0: the VSpace (PML4). Errors besides
+     * the common ones: ILLEGAL_OPERATION when the table is already mapped,
+     * INVALID_CAPABILITY 0 when the extra capability is not a PML4. */
+    ATOLL_PAGE_TABLE_MAP = ATOLL_PAGE_TABLE_FIRST + 0,
+    /* No arguments. REVOKE_FIRST while copies of the capability exist. */
+    ATOLL_PAGE_TABLE_UNMAP = ATOLL_PAGE_TABLE_FIRST + 1,
+};
+
+enum atoll_page_table_argument {
+    ATOLL_PAGE_TABLE_ARG_VADDR = 0,
+    ATOLL_PAGE_TABLE_MAP_ARGS = 1,
+};
+#define ATOLL_PAGE_TABLE_MAP_EXTRA_CAPS 1
+
+enum atoll_frame_label {
+    /* words: vaddr, rights, attributes. Extra capability 0: the VSpace
+     * (PML4). Errors besides the common ones: INVALID_CAPABILITY 0 when the
+     * extra capability is not a PML4 or the frame is mapped in another
+     * VSpace; INVALID_ARGUMENT 0 when it is mapped at another address;
+     * INVALID_ARGUMENT 1 when the rights allow no READ (value0: the
+     * capability's rights) or name unknown bits; INVALID_ARGUMENT 2 for
+     * unknown attribute bits; ILLEGAL_OPERATION for a 1 GiB frame on a CPU
+     * without 1 GiB pages. */
+    ATOLL_FRAME_MAP = ATOLL_FRAME_FIRST + 0,
+    /* No arguments; a frame that is not mapped is left alone. */
+    ATOLL_FRAME_UNMAP = ATOLL_FRAME_FIRST + 1,
+    /* No arguments. Reply word 0: the frame's physical address (for DMA). */
+    ATOLL_FRAME_GET_ADDRESS = ATOLL_FRAME_FIRST + 2,
+};
+
+enum atoll_frame_argument {
+    ATOLL_FRAME_ARG_VADDR = 0,
+    ATOLL_FRAME_ARG_RIGHTS = 1,
+    ATOLL_FRAME_ARG_ATTRIBUTES = 2,
+    ATOLL_FRAME_MAP_ARGS = 3,
+};
+#define ATOLL_FRAME_MAP_EXTRA_CAPS 1
+
 #endif
