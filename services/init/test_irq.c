@@ -41,6 +41,8 @@
 #define QUIET_MIN_POLLS 5000u
 #define PIT_DELIVERIES  5
 
+#define DRIVER_PRIORITY 200 /* above init's: runs as soon as it is woken */
+
 #define IRQ_BADGE 0x20
 #define MSI_BUS   0
 #define MSI_DEV   3
@@ -276,6 +278,23 @@ static unsigned wait_badge_bound(uint64_t ep, uint64_t badge)
     return POLL_LIMIT;
 }
 
+/* A driver thread in the usual shape: Wait, serve the device, Wait. It
+ * never acknowledges: each Wait does. */
+static volatile uint64_t driver_waits;
+static _Alignas(16) uint8_t driver_stack[4096];
+
+static void irq_driver(uint64_t ntfn)
+{
+    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+    for (int i = 0; i < PIT_DELIVERIES; i++) {
+        struct atoll_syscall_result r = atoll_syscall(ATOLL_SYS_WAIT, ntfn, 0, mr);
+        if (r.error != ATOLL_OK || !(r.badge & IRQ_BADGE))
+            break;
+        driver_waits++;
+    }
+    atoll_debug_exit(0);
+}
+
 static void pit_start(uint64_t pit)
 {
     port_out(pit, ATOLL_IOPORT_OUT8, PIT_COMMAND, PIT_CH0_LOHI_RATE);
@@ -394,6 +413,21 @@ static void test_pit_delivery(uint64_t handler, uint64_t pit)
     test_result("irq.implicit_ack_by_bound_endpoint_recv", got == PIT_DELIVERIES,
                 "expected %u interrupts through NBRecv, got %u", PIT_DELIVERIES, got);
     atoll_invoke(ATOLL_SLOT_ROOT_TCB, ATOLL_TCB_UNBIND_NOTIFICATION, NULL, 0, NULL, 0);
+
+    /* A blocked Wait is woken by the interrupt itself; init only yields
+     * (a bounded number of times) until the driver has seen them all. A
+     * driver that hangs is deleted with the untyped at the end. */
+    driver_waits = 0;
+    uint64_t tcb = make(ATOLL_OBJECT_TCB);
+    struct atoll_error_detail e =
+        atoll_thread_start(tcb, ROOT, ATOLL_SLOT_ROOT_VSPACE, ATOLL_SLOT_ROOT_TCB, DRIVER_PRIORITY,
+                           irq_driver, ntfn, driver_stack + sizeof driver_stack);
+    TEST_EQ("irq.driver_thread_start_ok", e.code, ATOLL_OK);
+    for (unsigned i = 0; i < POLL_LIMIT && driver_waits < PIT_DELIVERIES; i++)
+        yield();
+    test_result("irq.blocked_wait_woken_by_each_interrupt_implicit_ack",
+                driver_waits == PIT_DELIVERIES, "expected %u interrupts in Wait, got %lu",
+                PIT_DELIVERIES, driver_waits);
 }
 
 static void test_handler_lifetime(uint64_t handler)

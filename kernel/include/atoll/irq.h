@@ -61,25 +61,30 @@ enum atoll_irq_control_label {
      *                      extra capability
      *   FAILED_LOOKUP, RANGE_ERROR (DEPTH)   destination as for CNode ops
      *   DELETE_FIRST 0     the destination slot is occupied
-     *   RANGE_ERROR IRQ    GSI no IOAPIC serves ([0, last GSI]); ISA IRQ
-     *                      above 15
+     *   RANGE_ERROR IRQ    a GSI no IOAPIC serves (value1: the IOAPICs'
+     *                      pin count - 1, the last GSI when their ranges
+     *                      are contiguous from 0); an ISA IRQ above 15
      *   RANGE_ERROR TRIGGER, POLARITY, ISA   a value other than 0 or 1
-     *   ILLEGAL_OPERATION  no IOAPIC at all
+     *   ILLEGAL_OPERATION  no IOAPIC at all, or the bootstrap core's APIC
+     *                      id is above 255 (unreachable without interrupt
+     *                      remapping)
      *   REVOKE_FIRST IRQ   the GSI is already issued
      *   NOT_ENOUGH_MEMORY  no free vector (value0 0) */
     ATOLL_IRQ_CONTROL_GET_IOAPIC = ATOLL_IRQ_CONTROL_FIRST + 0,
-    /* Issues the handler for one MSI or MSI-X vector of a PCI function.
-     * The kernel allocates the CPU vector. Reply: word 0 the MSI address,
+    /* Issues the handler for one MSI or MSI-X vector of a PCI function
+     * (segment 0; a PCI segment word may be appended later). The kernel
+     * allocates the CPU vector. Reply: word 0 the MSI address,
      * word 1 the MSI data to program into the device (MSI capability or
      * MSI-X table entry VECTOR_INDEX): address 0xfee00000 | apic_id << 12
      * (fixed delivery, physical destination), data = the vector (edge,
      * fixed). HANDLE is the caller's own tag, kept with the handler for
-     * interrupt remapping later. Errors as for GET_IOAPIC, and:
+     * interrupt remapping later. Errors: TRUNCATED_MESSAGE,
+     * FAILED_LOOKUP, DELETE_FIRST and NOT_ENOUGH_MEMORY as for GET_IOAPIC,
+     * and:
      *   RANGE_ERROR BUS/DEVICE/FUNCTION/VECTOR_INDEX   bus > 255,
      *                      device > 31, function > 7, index > 2047
      *   REVOKE_FIRST VECTOR_INDEX  that vector of that function is issued
-     *   ILLEGAL_OPERATION  the bootstrap core's APIC id is above 255 (not
-     *                      reachable without interrupt remapping) */
+     *   ILLEGAL_OPERATION  as for GET_IOAPIC (APIC id) */
     ATOLL_IRQ_CONTROL_GET_MSI = ATOLL_IRQ_CONTROL_FIRST + 1,
 };
 
@@ -162,8 +167,8 @@ enum atoll_ioport_control_label {
      * CNode of the destination. Errors: TRUNCATED_MESSAGE, FAILED_LOOKUP /
      * RANGE_ERROR (DEPTH), DELETE_FIRST 0 as for IRQControl;
      * RANGE_ERROR FIRST outside the control range; RANGE_ERROR LAST below
-     * FIRST or outside the control range; REVOKE_FIRST, ILLEGAL_OPERATION
-     * as above. */
+     * FIRST or outside the control range; REVOKE_FIRST FIRST and
+     * ILLEGAL_OPERATION as above. */
     ATOLL_IOPORT_CONTROL_ISSUE = ATOLL_IOPORT_CONTROL_FIRST + 0,
 };
 
