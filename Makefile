@@ -15,7 +15,7 @@ NASM := nasm
 LD := ld
 PYTHON := python3
 
-DEBIAN_PACKAGES := gcc make nasm binutils python3 clang llvm libclang-rt-14-dev clang-format \
+DEBIAN_PACKAGES := gcc libc6-dev make nasm binutils python3 clang llvm libclang-rt-14-dev clang-format \
 	grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf qemu-system-x86 \
 	bochs bochsbios vgabios busybox-static cpio iproute2 wireguard-tools wireguard-go
 

@@ -17,6 +17,8 @@ import sys
 import tempfile
 import time
 
+import linux_baseline
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TIMEOUT_S = 120
 LINE = re.compile(r"^bench: (\w+) (\d+)\s*$", re.M)
@@ -82,6 +84,35 @@ def main():
         ("Call + ReplyRecv round trip, across cores", results.get("ipc_cross_core_round_trip", 0),
          "-smp 2; under icount the sum of both cores' work, not latency"),
     ]
+    # The Linux baseline: same emulated CPU, after the Atoll measurements.
+    try:
+        linux = linux_baseline.run(build)
+    except Exception as e:  # the Atoll report is written whatever happens here
+        linux = {"available": False, "reason": f"bench/linux_baseline.py failed: {e!r}",
+                 "results": {}, "info": [], "kernel": None, "wall_seconds": None}
+    atoll_rt = results.get("ipc_call_reply_round_trip", 0)
+    linux_rt = linux["results"].get("linux_pipe_round_trip") if linux["available"] else None
+    linux_cal = linux["results"].get("calibration_1000_nops", 0)
+    linux_ok = linux_rt is not None and 990 <= linux_cal <= 1010
+    ratio = round(linux_rt / atoll_rt, 1) if linux_rt and atoll_rt else None
+    if linux_rt is not None:
+        rows.append(("Linux pipe ping-pong round trip (baseline)", linux_rt,
+                     f"{linux['kernel']}; 1-byte pipe write+read between two processes "
+                     f"pinned to CPU 0, mean of {linux['results'].get('iterations', '?')}; "
+                     f"guest calibration {linux_cal}"))
+        rows.append(("ratio Linux / Atoll Call+ReplyRecv", f"{ratio}" if ratio else "n/a",
+                     f"{linux_rt} / {atoll_rt}" if ratio else "no Atoll Call + ReplyRecv count"))
+        results["linux_pipe_round_trip"] = linux_rt
+        results["linux_calibration_1000_nops"] = linux_cal
+        if ratio:
+            results["ratio_linux_over_atoll_call_reply"] = ratio
+    else:
+        rows.append(("Linux pipe ping-pong round trip (baseline)", "MISSING",
+                     "see below"))
+        rows.append(("ratio Linux / Atoll Call+ReplyRecv", "MISSING", "no baseline"))
+        print(f"bench: WARNING: Linux baseline missing: {linux['reason']}", file=sys.stderr)
+    results["linux_baseline"] = {k: linux[k] for k in
+                                 ("available", "reason", "kernel", "info", "wall_seconds")}
     report = ["# Atoll benchmarks", "",
               "Instructions per operation, QEMU `-icount shift=0`, 1 CPU, measured by "
               "`make bench` (bench/run.py). Each system-call figure includes the loop "
@@ -90,6 +121,16 @@ def main():
     report += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     report += ["", f"Calibration {'OK' if ok else 'FAILED'}: the counts above are "
                f"{'' if ok else 'NOT '}instruction counts."]
+    report += [""]
+    if linux_rt is None:
+        report += [f"**Linux baseline MISSING**: {linux['reason']}"]
+    else:
+        report += [f"Linux baseline: guest `{linux['kernel']}` (`-kernel` bzImage, initramfs "
+                   f"with images/linux/pingpong.c as /init), same QEMU CPU and "
+                   f"`-icount shift=0`, booted and measured in {linux['wall_seconds']} s wall. "
+                   f"Guest calibration {'OK' if linux_ok else 'FAILED'}."]
+        report += [f"- {line}" for line in linux["info"]]
+        ok = ok and linux_ok
     with open(os.path.join(ROOT, "bench", "report.md"), "w") as f:
         f.write("\n".join(report) + "\n")
     with open(os.path.join(ROOT, "bench", "report.json"), "w") as f:

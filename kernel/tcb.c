@@ -63,6 +63,13 @@ static void replace_slot_cap(struct cap_slot *dest, struct cap_slot *src)
 {
     struct cap derived;
     cap_delete(dest);
+    if (cap_type(&src->cap) == CAP_PML4) {
+        /* A PML4 that has no address-space id yet does not derive (the
+         * x86 copy rule); the TCB's copy names it as the source does
+         * (arch/x86_64/vspace.h: ids of verbatim copies are looked up). */
+        cap_insert(src->cap, src, dest);
+        return;
+    }
     struct atoll_error_detail e = cap_derive(src, src->cap, &derived);
     if (!cap_failed(&e) && !cap_is_null(&derived))
         cap_insert(derived, src, dest);
@@ -83,7 +90,7 @@ static struct atoll_error_detail configure(struct tcb *t, const uint64_t *w, siz
     uint64_t ipc = w[0];
     if (cap_type(&extra[0]->cap) != CAP_CNODE || !derivable(extra[0]))
         return cap_error(ATOLL_ERR_INVALID_CAPABILITY, 0);
-    if (cap_type(&extra[1]->cap) != CAP_PML4 || !derivable(extra[1]))
+    if (cap_type(&extra[1]->cap) != CAP_PML4)
         return cap_error(ATOLL_ERR_INVALID_CAPABILITY, 1);
     if (ipc) {
         if (k < 3)
