@@ -4,17 +4,26 @@
  * count. Prints `bench: <name> <instructions per operation>` lines. */
 #include "atoll.h"
 #include "atoll/tcb.h"
+#include "vspace.h"
 
 int main(uint64_t bootinfo);
 
 #define ITERATIONS 1000
 #define ROOT       ATOLL_SLOT_ROOT_CNODE
 #define STACK      8192
-#define UT_BITS    20
+#define UT_BITS    22
 
-static _Alignas(16) uint8_t stacks[3][STACK];
+static _Alignas(16) uint8_t stacks[4][STACK];
 static uint64_t next_slot, untyped;
 static volatile uint64_t server_reply;
+/* Message length the server answers with: 1 takes the fast path, 5 (more
+ * than the registers) forces the general path. */
+static volatile uint64_t server_reply_length = 1;
+
+extern char __image_start[], __image_end[];
+/* Where a new address space's frames are filled from this one. */
+#define SCRATCH UINT64_C(0x0000100000000000)
+#define IMAGE_VA UINT64_C(0x400000)
 
 static inline uint64_t rdtsc(void)
 {
@@ -75,7 +84,51 @@ static void ipc_server(uint64_t ep)
     uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
     atoll_syscall_reply(ATOLL_SYS_RECV, ep, 0, mr, server_reply);
     for (;;)
-        atoll_syscall_reply(ATOLL_SYS_REPLY_RECV, ep, atoll_msginfo(0, 1, 0), mr, server_reply);
+        atoll_syscall_reply(ATOLL_SYS_REPLY_RECV, ep, atoll_msginfo(0, server_reply_length, 0),
+                            mr, server_reply);
+}
+
+static uint64_t map_tables(uint64_t vspace, uint64_t vaddr)
+{
+    uint64_t err = 0;
+    err |= atoll_page_table_map(make(ATOLL_OBJECT_PDPT), vspace, vaddr).code;
+    err |= atoll_page_table_map(make(ATOLL_OBJECT_PD), vspace, vaddr).code;
+    err |= atoll_page_table_map(make(ATOLL_OBJECT_PT), vspace, vaddr).code;
+    return err;
+}
+
+/* A second address space running a copy of this program: every page of
+ * the image (code, data, bss with the stacks) copied into fresh frames
+ * mapped at the same addresses. Returns its PML4, or 0. */
+static uint64_t clone_address_space(void)
+{
+    static bool scratch_ready;
+    uint64_t pml4 = make(ATOLL_OBJECT_PML4);
+    if (!scratch_ready && map_tables(ATOLL_SLOT_ROOT_VSPACE, SCRATCH))
+        return 0;
+    scratch_ready = true;
+    if (map_tables(pml4, IMAGE_VA))
+        return 0;
+    for (uint64_t va = (uint64_t)__image_start; va < (uint64_t)__image_end; va += 4096) {
+        uint64_t f = make(ATOLL_OBJECT_FRAME_4K);
+        if (atoll_frame_map(f, ATOLL_SLOT_ROOT_VSPACE, SCRATCH, ATOLL_RIGHTS_RW, 0).code)
+            return 0;
+        memcpy((void *)SCRATCH, (const void *)va, 4096);
+        atoll_frame_unmap(f);
+        if (atoll_frame_map(f, pml4, va, ATOLL_RIGHTS_RW, ATOLL_VM_EXECUTABLE).code)
+            return 0;
+    }
+    return pml4;
+}
+
+/* Starts `fn(arg)` in the address space `vspace` (a copy of this one). */
+static void spawn_in(uint64_t vspace, void (*fn)(uint64_t), uint64_t arg, unsigned stack)
+{
+    uint64_t tcb = make(ATOLL_OBJECT_TCB);
+    struct atoll_error_detail e = atoll_thread_start(tcb, ROOT, vspace, ATOLL_SLOT_ROOT_TCB, 200,
+                                                     fn, arg, stacks[stack] + STACK);
+    if (e.code)
+        printf("bench: thread start in another address space failed (%lu)\n", e.code);
 }
 
 static void ntfn_waiter(uint64_t ntfn)
@@ -85,14 +138,19 @@ static void ntfn_waiter(uint64_t ntfn)
         atoll_syscall(ATOLL_SYS_WAIT, ntfn, 0, mr);
 }
 
-static uint64_t measure_call(uint64_t ep)
+static uint64_t measure_call_length(uint64_t ep, uint64_t length)
 {
     uint64_t mr[ATOLL_MSG_REGISTERS] = {1, 0, 0, 0};
-    atoll_syscall(ATOLL_SYS_CALL, ep, atoll_msginfo(0, 1, 0), mr); /* warm up */
+    atoll_syscall(ATOLL_SYS_CALL, ep, atoll_msginfo(0, length, 0), mr); /* warm up */
     uint64_t t0 = rdtsc();
     for (int i = 0; i < ITERATIONS; i++)
-        atoll_syscall(ATOLL_SYS_CALL, ep, atoll_msginfo(0, 1, 0), mr);
+        atoll_syscall(ATOLL_SYS_CALL, ep, atoll_msginfo(0, length, 0), mr);
     return (rdtsc() - t0) / ITERATIONS;
+}
+
+static uint64_t measure_call(uint64_t ep)
+{
+    return measure_call_length(ep, 1);
 }
 
 int main(uint64_t bootinfo)
@@ -134,6 +192,27 @@ int main(uint64_t bootinfo)
         server_reply = make(ATOLL_OBJECT_REPLY);
         spawn(ipc_server, ep2, 200, 1, 2);
         printf("bench: ipc_cross_core_round_trip %lu\n", measure_call(ep2));
+    }
+    /* Two address spaces: the server runs in a copy of this program. Its
+     * reply length is fixed when it is copied: first the fast path... */
+    uint64_t ep3 = make(ATOLL_OBJECT_ENDPOINT);
+    server_reply = make(ATOLL_OBJECT_REPLY);
+    server_reply_length = 1;
+    uint64_t other = clone_address_space();
+    if (other) {
+        spawn_in(other, ipc_server, ep3, 3);
+        printf("bench: ipc_two_address_spaces_fast %lu\n", measure_call(ep3));
+        /* ...then the general path: messages longer than the registers. */
+        uint64_t ep4 = make(ATOLL_OBJECT_ENDPOINT);
+        server_reply = make(ATOLL_OBJECT_REPLY);
+        server_reply_length = 5;
+        uint64_t other2 = clone_address_space();
+        if (other2) {
+            spawn_in(other2, ipc_server, ep4, 3);
+            printf("bench: ipc_two_address_spaces_slow %lu\n", measure_call_length(ep4, 5));
+        }
+    } else {
+        printf("bench: could not build a second address space\n");
     }
     /* Revoking the untyped stops the threads made here. */
     atoll_cnode_slot_op(ATOLL_CNODE_REVOKE, ROOT, untyped, 64);

@@ -5,6 +5,7 @@
 #define ATOLL_USER_ATOLL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
