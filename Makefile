@@ -21,7 +21,7 @@ DEBIAN_PACKAGES := gcc libc6-dev make nasm binutils python3 clang llvm libclang-
 
 KERNEL_CFLAGS := -std=c11 -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie \
 	-mno-red-zone -mcmodel=kernel -mgeneral-regs-only -fno-stack-protector \
-	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-fno-asynchronous-unwind-tables \
 	-O2 -g -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
 	-I. -Ikernel -Ikernel/include -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \

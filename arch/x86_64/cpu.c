@@ -129,13 +129,6 @@ void cpu_init(uint32_t index, uint32_t apic_id)
     wrmsr(MSR_IA32_GS_BASE, (uint64_t)c);
 }
 
-struct percpu *this_cpu(void)
-{
-    struct percpu *c;
-    __asm__ volatile("movq %%gs:0, %0" : "=r"(c));
-    return c;
-}
-
 uint32_t cpu_online_count(void)
 {
     uint32_t n = 0;
