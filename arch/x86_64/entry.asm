@@ -4,6 +4,7 @@
 ; (SDM Vol. 3A 6.14: 64-bit interrupt stack frame).
 
 %include "layout.inc"
+%include "frame.inc"
 
 section .text
 bits 64
@@ -29,39 +30,11 @@ trap_stub_ %+ v:
 trap_common:
     test qword [rsp + TRAP_FRAME_CS], 3
     jnz trap_from_user
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_GPRS
     cld
     mov rdi, rsp
     call trap_dispatch
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
+    POP_GPRS
     add rsp, 16                     ; vector and error code
     iretq
 
@@ -71,21 +44,7 @@ trap_common:
 ; stack and leaves through return_to_user.
 trap_from_user:
     swapgs
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_GPRS
     cld
     mov rdi, rsp
     mov rsp, [gs:PERCPU_KERNEL_STACK]

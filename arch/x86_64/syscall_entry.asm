@@ -6,6 +6,7 @@
 ; and out of user mode shares one layout.
 
 %include "layout.inc"
+%include "frame.inc"
 
 section .text
 bits 64
@@ -24,21 +25,7 @@ syscall_entry:
     push rcx                        ; rip
     push 0                          ; error
     push TRAP_VECTOR_SYSCALL        ; vector
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_GPRS
     cld
     mov rdi, rsp
     mov rsp, [gs:PERCPU_KERNEL_STACK]
@@ -50,21 +37,7 @@ syscall_entry:
 ; non-canonical-RCX hazard and restores RSP, RFLAGS and CS:RIP atomically.
 return_to_user:
     mov rsp, rdi
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
+    POP_GPRS
     add rsp, 16                     ; vector and error code
     swapgs
     iretq

@@ -22,7 +22,7 @@ static volatile uint64_t server_reply_length = 1;
 
 extern char __image_start[], __image_end[];
 /* Where a new address space's frames are filled from this one. */
-#define SCRATCH UINT64_C(0x0000100000000000)
+#define SCRATCH  UINT64_C(0x0000100000000000)
 #define IMAGE_VA UINT64_C(0x400000)
 
 static inline uint64_t rdtsc(void)
@@ -71,9 +71,9 @@ static uint64_t spawn(void (*fn)(uint64_t), uint64_t arg, uint8_t prio, uint64_t
     uint64_t tcb = make(ATOLL_OBJECT_TCB);
     if (core)
         atoll_invoke(tcb, ATOLL_TCB_SET_AFFINITY, &core, 1, NULL, 0);
-    struct atoll_error_detail e = atoll_thread_start(tcb, ROOT, ATOLL_SLOT_ROOT_VSPACE,
-                                                     ATOLL_SLOT_ROOT_TCB, prio, fn, arg,
-                                                     stacks[stack] + STACK);
+    struct atoll_error_detail e =
+        atoll_thread_start(tcb, ROOT, ATOLL_SLOT_ROOT_VSPACE, ATOLL_SLOT_ROOT_TCB, prio, fn, arg,
+                           stacks[stack] + STACK);
     if (e.code)
         printf("bench: thread start failed (%lu)\n", e.code);
     return tcb;
@@ -84,8 +84,8 @@ static void ipc_server(uint64_t ep)
     uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
     atoll_syscall_reply(ATOLL_SYS_RECV, ep, 0, mr, server_reply);
     for (;;)
-        atoll_syscall_reply(ATOLL_SYS_REPLY_RECV, ep, atoll_msginfo(0, server_reply_length, 0),
-                            mr, server_reply);
+        atoll_syscall_reply(ATOLL_SYS_REPLY_RECV, ep, atoll_msginfo(0, server_reply_length, 0), mr,
+                            server_reply);
 }
 
 static uint64_t map_tables(uint64_t vspace, uint64_t vaddr)
