@@ -5,8 +5,10 @@
 #include "console.h"
 #include "elf.h"
 #include "kstring.h"
+#include "schedcontext.h"
 #include "thread.h"
 #include "atoll/bootinfo.h"
+#include "atoll/sched.h"
 #include "atoll/tcb.h"
 #include "cap/mdb.h"
 #include "../arch/x86_64/bootmem.h"
@@ -185,6 +187,13 @@ bool boot_root_task(const struct mb2_boot *boot, unsigned cpus)
     t->context.cs = SEL_USER_CODE;
     t->context.ss = SEL_USER_DATA;
     t->context.rdi = ROOT_BOOTINFO;
+
+    /* Its scheduling context: round robin on core 0, its capability after
+     * the SchedControl ones (atoll/sched.h). */
+    struct cap sc_cap = boot_object(ATOLL_OBJECT_SCHED_CONTEXT, ATOLL_SCHED_CONTEXT_MIN_BITS);
+    sched_boot_context(phys_to_virt(cap_paddr(&sc_cap)), ATOLL_SCHED_CONTEXT_MIN_BITS, t);
+    if (ATOLL_SLOT_ROOT_SCHED_CONTEXT(cpus) < ATOLL_SLOT_FIRST_FREE_FIXED)
+        cap_boot_insert(&slots[ATOLL_SLOT_ROOT_SCHED_CONTEXT(cpus)], sc_cap);
 
     /* Everything left is the root task's, as untyped memory. */
     struct atoll_bootinfo *info = phys_to_virt(cap_paddr(&bootinfo_cap));

@@ -3,6 +3,7 @@
 #include "cap_glue.h"
 #include "console.h"
 #include "ipc.h"
+#include "schedcontext.h"
 #include "thread.h"
 #include "cap/platform.h"
 #include "../arch/x86_64/cpu.h"
@@ -51,6 +52,7 @@ static void tcb_finalise(const struct cap *c, bool final)
         return;
     struct tcb *t = tcb_from_cap(c);
     thread_suspend(t);
+    sched_tcb_finalise(t);
     if (t->bound_ntfn) {
         t->bound_ntfn->bound = NULL;
         t->bound_ntfn = NULL;
@@ -90,5 +92,7 @@ void cap_glue_init(void)
     cap_hooks.finalise[CAP_REPLY] = reply_finalise;
     cap_hooks.finalise[CAP_IRQ_HANDLER] = irq_handler_finalise;
     cap_hooks.finalise[CAP_IOPORT] = ioport_finalise;
+    cap_hooks.initialise[CAP_SCHED_CONTEXT] = schedcontext_initialise;
+    cap_hooks.finalise[CAP_SCHED_CONTEXT] = schedcontext_finalise;
     vspace_init();
 }

@@ -12,6 +12,7 @@
 #include "ipc.h"
 #include "console.h"
 #include "kstring.h"
+#include "schedcontext.h"
 #include "atoll/ipc.h"
 #include "atoll/syscall.h"
 #include "cap/cspace.h"
@@ -158,6 +159,7 @@ static void link_reply(struct tcb *caller, struct tcb *receiver)
     }
     r->caller = caller;
     thread_block(caller, BLOCK_REPLY, r);
+    sched_donate_on_call(caller, receiver, r);
 }
 
 void ipc_send(struct tcb *t, struct cap_slot *slot, bool blocking, bool is_call)
@@ -168,6 +170,8 @@ void ipc_send(struct tcb *t, struct cap_slot *slot, bool blocking, bool is_call)
         return;
     }
     struct endpoint *ep = object_of(c);
+    if (!sched_send_admitted(t, ep, blocking))
+        return;
     bool can_grant = cap_rights(c) & ATOLL_RIGHT_GRANT;
     struct tcb *head = ep->queue.head;
     if (head && head->block_kind == BLOCK_RECV) {
@@ -207,6 +211,7 @@ static bool lookup_reply(struct tcb *t, uint64_t cptr, struct reply_object **out
          * be answered (seL4 MCS reply_remove). */
         struct tcb *old = r->caller;
         r->caller = NULL;
+        sched_return_donation(r, old);
         thread_stop(old, THREAD_INACTIVE);
     }
     *out = r;
@@ -291,6 +296,7 @@ void ipc_reply(struct tcb *t, struct cap_slot *s)
     } else {
         transfer(t, caller, 0, NULL, false);
     }
+    sched_return_donation(r, caller);
     thread_make_runnable(caller);
 }
 
@@ -403,6 +409,7 @@ void ipc_cancel(struct tcb *t)
         break;
     case BLOCK_REPLY:
         ((struct reply_object *)t->blocked_on)->caller = NULL;
+        sched_forget_donation(t->blocked_on);
         break;
     case BLOCK_NONE:
         break;
@@ -439,6 +446,7 @@ void reply_clear(struct reply_object *r)
     if (r->caller) {
         struct tcb *c = r->caller;
         r->caller = NULL;
+        sched_return_donation(r, c);
         thread_stop(c, THREAD_INACTIVE);
     }
 }
@@ -506,7 +514,7 @@ void ipc_fastpath_call(struct tcb *t)
      * least its priority on this core may take over directly. */
     if (!server || server->block_kind != BLOCK_RECV || !server->reply ||
         server->rq.prio < t->rq.prio || server->affinity != t->affinity ||
-        t->current_on != t->affinity + 1)
+        t->current_on != t->affinity + 1 || !sched_fast_call_ok(t, server, ep))
         return;
     queue_pop(&ep->queue);
     fast_copy(t, server, cap_badge(&slot->cap));
@@ -516,6 +524,7 @@ void ipc_fastpath_call(struct tcb *t)
     t->state = THREAD_BLOCKED;
     t->block_kind = BLOCK_REPLY;
     t->blocked_on = r;
+    sched_fast_donate(t, server, r);
     fast_switch(server);
 }
 
@@ -533,9 +542,10 @@ void ipc_fastpath_reply_recv(struct tcb *t)
     struct tcb *caller = r->caller;
     if (!caller || caller->fault_kind ||
         (ep->queue.head && ep->queue.head->block_kind == BLOCK_SEND) ||
-        !sched_may_switch_to(caller))
+        !sched_fast_reply_ok(caller, r))
         return;
     r->caller = NULL;
+    sched_fast_return(caller, r);
     fast_copy(t, caller, 0);
     t->reply = r;
     t->state = THREAD_BLOCKED;

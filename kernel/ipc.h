@@ -25,6 +25,8 @@ enum endpoint_state {
 
 struct endpoint {
     struct thread_queue queue; /* all senders or all receivers, by state */
+    uint64_t budget_threshold; /* ticks; 0: none (kernel/schedcontext.h) */
+    uint64_t reserved;
 };
 
 struct notification {
@@ -36,7 +38,11 @@ struct notification {
 /* An MCS reply object: the caller a server must answer. */
 struct reply_object {
     struct tcb *caller;
-    uint64_t reserved[3];
+    /* The caller's SC, if the Call donated it, and the reply object of the
+     * donation before it on the same SC (kernel/schedcontext.h). */
+    struct sched_context *donated;
+    struct reply_object *donation_prev;
+    uint64_t reserved;
 };
 
 _Static_assert(sizeof(struct endpoint) <= (1u << ATOLL_ENDPOINT_SIZE_BITS), "endpoint size");

@@ -245,7 +245,7 @@ static void debug_check(struct trap_frame *f)
             roots[n++] = &boot_root_cnode_slots[i];
     struct cap_check_failure failure = {0};
     bool ok = cap_check_invariants(roots, n, check_scratch, CHECK_MAX_CAPS, &failure);
-    const char *sched = NULL; /* ready-queue check: with the MCS scheduler */
+    const char *sched = sched_check_invariants();
     if (ok && !sched) {
         kprintf("atoll: invariants ok\n");
         f->rax = ATOLL_OK;

@@ -3,6 +3,7 @@
 #include "tcb.h"
 #include "ipc.h"
 #include "kstring.h"
+#include "schedcontext.h"
 #include "atoll/tcb.h"
 #include "cap/delete.h"
 #include "cap/mdb.h"
@@ -260,6 +261,6 @@ struct atoll_error_detail tcb_invoke(struct tcb *caller, struct cap_slot *slot, 
         t->name[THREAD_NAME_MAX - 1] = '\0';
         return cap_ok();
     default:
-        return cap_error(ATOLL_ERR_ILLEGAL_OPERATION, 0);
+        return sched_tcb_invoke(caller, t, label, w, n, extra, k, reply, reply_length);
     }
 }

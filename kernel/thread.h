@@ -19,6 +19,8 @@
 
 #define THREAD_NAME_MAX 16
 
+struct sched_context;
+
 enum thread_state {
     THREAD_INACTIVE = 0, /* never started, or suspended by TCB_Suspend */
     THREAD_RUNNABLE,
@@ -65,7 +67,14 @@ struct tcb {
     struct rq_node rq;
     uint8_t mcp;
     uint32_t affinity;
-    uint32_t timeslice_left;
+    uint32_t timeslice_left; /* unused since MCS budgets (kernel/schedcontext.h) */
+    /* MCS: the scheduling context it runs on (its own, or one donated by a
+     * Call; NULL: it cannot run), its place in a core's release queue while
+     * that SC waits for a refill, and the core whose ready or release queue
+     * holds it. */
+    struct sched_context *sc;
+    struct release_node release;
+    uint32_t queue_core;
 
     /* IPC: the object a blocked thread waits on and its link in that
      * object's queue; what it sends with. */
@@ -116,12 +125,25 @@ void thread_suspend(struct tcb *t);
  * THREAD_EXITED). */
 void thread_stop(struct tcb *t, enum thread_state why);
 struct tcb *thread_current(void);
-/* Timer tick on this core: accounts the current thread's timeslice. */
+/* Yield (seL4 MCS): the current thread gives up the rest of its head
+ * refill: round robin, it goes behind the threads of its priority with a
+ * fresh timeslice; sporadic, it waits for its next refill. Takes effect
+ * in thread_return(). */
+void sched_yield(struct tcb *t);
+/* Yield of the current thread (the old name, kept for kernel/syscall.c). */
 void sched_tick(void);
+/* The budget timer fired on this core (arch/x86_64/timer.c): releases the
+ * threads whose refills are due. */
+void sched_timer_interrupt(void);
 void sched_init(void);
 /* Whether the IPC fast path may switch straight to `t`: it belongs to
- * this core and nothing ready here outranks it. */
+ * this core, its SC has budget, and nothing ready here outranks it. */
 bool sched_may_switch_to(const struct tcb *t);
+/* NULL if every core's ready and release queues are well formed and hold
+ * only runnable threads with SCs that may run (ready) or wait for their
+ * next refill (release), and every SC involved passes
+ * refill_check_invariants(); else what is broken. */
+const char *sched_check_invariants(void);
 /* Sets a thread's priority, requeueing it if it is ready. */
 void thread_set_priority(struct tcb *t, uint8_t prio);
 

@@ -1,3 +1,9 @@
+/* The per-core LAPIC timer in one-shot mode (TSC-deadline where the CPU
+ * has it, else the LAPIC counter calibrated against the PIT): the
+ * scheduler programs it for the next budget expiry or release
+ * (kernel/sched.c), and every interrupt re-arms it for the next periodic
+ * tick at the latest, so that each core still enters the kernel at least
+ * TIMER_TICK_HZ times a second. */
 #include "timer.h"
 #include "cpu.h"
 #include "cpuid_bits.h"
@@ -14,17 +20,22 @@
 #include <stdatomic.h>
 
 #define CALIBRATION_MS      10u
+#define CALIBRATION_RUNS    5u
 #define PIT_POLL_LIMIT      100000000u
 #define SELFTEST_TICKS      3u
 #define SELFTEST_PIT_IRQS   3u
 #define SELFTEST_TIMEOUT_US 2000000u
 /* Vector for the PIT while its IOAPIC routing is tested. */
 #define VEC_PIT_TEST (VEC_IRQ_BASE + PIT_ISA_IRQ)
+/* LVT timer mode 00: one-shot (SDM Vol. 3A 10.5.4). */
+#define LAPIC_TIMER_ONE_SHOT (0u << 17)
 
 static uint64_t tsc_hz;
 static uint64_t lapic_timer_hz; /* after divide-by-16 */
 static bool tsc_deadline;
 static uint64_t tick_tsc; /* TSC ticks per timer tick */
+/* Per core: the TSC at which its timer is due to fire; 0 when it has fired. */
+static uint64_t armed[MAX_CPUS];
 static atomic_uint pit_irqs;
 
 uint64_t timer_tsc_hz(void)
@@ -77,25 +88,65 @@ static bool calibrate(uint64_t *tsc_delta, uint32_t *lapic_delta)
     return polls < PIT_POLL_LIMIT;
 }
 
+void timer_set_deadline(uint64_t deadline)
+{
+    uint32_t cpu = this_cpu()->index;
+    uint64_t now = rdtsc();
+    if (deadline > now + tick_tsc)
+        deadline = now + tick_tsc;
+    /* An interrupt already due no later does the job: the kernel looks
+     * at its deadlines again on the way out of every entry. Skipping the
+     * write keeps it off the system-call path. */
+    uint64_t pending = armed[cpu];
+    if (pending > now && pending <= deadline)
+        return;
+    armed[cpu] = deadline;
+    if (tsc_deadline) {
+        /* A deadline already passed fires at once (SDM Vol. 3A 10.5.4.1). */
+        wrmsr(MSR_IA32_TSC_DEADLINE, deadline);
+        return;
+    }
+    /* One-shot: the count runs down at lapic_timer_hz; the delta is at
+     * most tick_tsc, so the product fits in 64 bits and the count in 32. */
+    uint64_t delta = deadline > now ? deadline - now : 0;
+    uint64_t count = tsc_hz ? delta * lapic_timer_hz / tsc_hz : 0;
+    if (count == 0)
+        count = 1;
+    if (count > UINT32_MAX)
+        count = UINT32_MAX;
+    lapic_write(LAPIC_TIMER_INIT, (uint32_t)count);
+}
+
+void timer_stop(void)
+{
+    armed[this_cpu()->index] = 0;
+    if (tsc_deadline)
+        wrmsr(MSR_IA32_TSC_DEADLINE, 0); /* disarms (SDM Vol. 3A 10.5.4.1) */
+    else
+        lapic_write(LAPIC_TIMER_INIT, 0); /* stops the count */
+}
+
 static void tick_handler(struct trap_frame *f)
 {
     (void)f;
     this_cpu()->ticks++;
-    sched_tick();
-    if (tsc_deadline)
-        wrmsr(MSR_IA32_TSC_DEADLINE, rdtsc() + tick_tsc);
+    /* Fired: keep the periodic tick going; the way out of the kernel
+     * moves it earlier for a budget or a release. */
+    armed[this_cpu()->index] = 0;
+    timer_set_deadline(UINT64_MAX);
+    sched_timer_interrupt();
 }
 
 void timer_start_tick(void)
 {
+    armed[this_cpu()->index] = 0;
     if (tsc_deadline) {
         lapic_write(LAPIC_LVT_TIMER, LAPIC_TIMER_TSC_DEADLINE | VEC_LAPIC_TIMER);
-        wrmsr(MSR_IA32_TSC_DEADLINE, rdtsc() + tick_tsc);
     } else {
         lapic_write(LAPIC_TIMER_DIVIDE, LAPIC_TIMER_DIVIDE_BY_16);
-        lapic_write(LAPIC_LVT_TIMER, LAPIC_TIMER_PERIODIC | VEC_LAPIC_TIMER);
-        lapic_write(LAPIC_TIMER_INIT, (uint32_t)(lapic_timer_hz / TIMER_TICK_HZ));
+        lapic_write(LAPIC_LVT_TIMER, LAPIC_TIMER_ONE_SHOT | VEC_LAPIC_TIMER);
     }
+    timer_set_deadline(UINT64_MAX);
 }
 
 void timer_init(void)
@@ -103,7 +154,28 @@ void timer_init(void)
     struct cpuid_regs f = cpuid(CPUID_LEAF_FEATURES, 0);
     uint64_t tsc_delta = 0;
     uint32_t lapic_delta = 0;
-    if (!calibrate(&tsc_delta, &lapic_delta)) {
+    /* Under emulation on a busy host a run can be far off either way
+     * (the emulator's PIT and TSC follow the host clock, but the poll
+     * sees the PIT only when the virtual CPU runs): the median of a few
+     * runs, sorted by TSC delta, is the one to trust. */
+    uint64_t tsc_runs[CALIBRATION_RUNS];
+    uint32_t lapic_runs[CALIBRATION_RUNS];
+    unsigned runs = 0;
+    while (runs < CALIBRATION_RUNS && calibrate(&tsc_runs[runs], &lapic_runs[runs])) {
+        for (unsigned i = runs; i > 0 && tsc_runs[i - 1] > tsc_runs[i]; i--) {
+            uint64_t t = tsc_runs[i];
+            uint32_t l = lapic_runs[i];
+            tsc_runs[i] = tsc_runs[i - 1];
+            lapic_runs[i] = lapic_runs[i - 1];
+            tsc_runs[i - 1] = t;
+            lapic_runs[i - 1] = l;
+        }
+        runs++;
+    }
+    if (runs) {
+        tsc_delta = tsc_runs[runs / 2];
+        lapic_delta = lapic_runs[runs / 2];
+    } else {
         /* Without a PIT, fall back to CPUID leaf 0x15 where the CPU gives
          * the crystal ratio (SDM Vol. 3B 18.7.3). */
         struct cpuid_regs t = {0};
@@ -126,8 +198,8 @@ void timer_init(void)
     tick_tsc = tsc_hz / TIMER_TICK_HZ;
     trap_set_handler(VEC_LAPIC_TIMER, tick_handler);
     kprintf("atoll: timer %s, tsc %lu kHz, lapic timer %lu kHz, tick %u Hz\n",
-            tsc_deadline ? "tsc-deadline" : "lapic-periodic", tsc_hz / 1000u,
-            lapic_timer_hz / 1000u, TIMER_TICK_HZ);
+            tsc_deadline ? "tsc-deadline" : "lapic-oneshot", tsc_hz / 1000u, lapic_timer_hz / 1000u,
+            TIMER_TICK_HZ);
     timer_start_tick();
 }
 

@@ -3,6 +3,7 @@
  * instruction (shared/TESTING.md): every rdtsc delta is an instruction
  * count. Prints `bench: <name> <instructions per operation>` lines. */
 #include "atoll.h"
+#include "atoll/sched.h"
 #include "atoll/tcb.h"
 #include "vspace.h"
 
@@ -12,6 +13,8 @@ int main(uint64_t bootinfo);
 #define ROOT       ATOLL_SLOT_ROOT_CNODE
 #define STACK      8192
 #define UT_BITS    22
+/* Threads started here share their core round robin. */
+#define TIMESLICE_US 10000
 
 static _Alignas(16) uint8_t stacks[4][STACK];
 static uint64_t next_slot, untyped;
@@ -64,6 +67,18 @@ static uint64_t make(uint64_t type)
     return s;
 }
 
+/* A round-robin scheduling context on `core` for a thread started here. */
+static uint64_t timeslice(uint64_t core)
+{
+    uint64_t sc = next_slot++;
+    if (atoll_sched_context_new(untyped, ROOT, sc, core, TIMESLICE_US, TIMESLICE_US).code)
+        printf("bench: scheduling context failed\n");
+    return sc;
+}
+
+/* The SC of the last thread spawned. */
+static uint64_t spawned_sc;
+
 /* Starts `fn(arg)` in this address space at `prio` on `core`. */
 static uint64_t spawn(void (*fn)(uint64_t), uint64_t arg, uint8_t prio, uint64_t core,
                       unsigned stack)
@@ -71,9 +86,10 @@ static uint64_t spawn(void (*fn)(uint64_t), uint64_t arg, uint8_t prio, uint64_t
     uint64_t tcb = make(ATOLL_OBJECT_TCB);
     if (core)
         atoll_invoke(tcb, ATOLL_TCB_SET_AFFINITY, &core, 1, NULL, 0);
+    spawned_sc = timeslice(core);
     struct atoll_error_detail e =
-        atoll_thread_start(tcb, ROOT, ATOLL_SLOT_ROOT_VSPACE, ATOLL_SLOT_ROOT_TCB, prio, fn, arg,
-                           stacks[stack] + STACK);
+        atoll_thread_start(tcb, spawned_sc, ROOT, ATOLL_SLOT_ROOT_VSPACE, ATOLL_SLOT_ROOT_TCB, prio,
+                           fn, arg, stacks[stack] + STACK);
     if (e.code)
         printf("bench: thread start failed (%lu)\n", e.code);
     return tcb;
@@ -125,8 +141,9 @@ static uint64_t clone_address_space(void)
 static void spawn_in(uint64_t vspace, void (*fn)(uint64_t), uint64_t arg, unsigned stack)
 {
     uint64_t tcb = make(ATOLL_OBJECT_TCB);
-    struct atoll_error_detail e = atoll_thread_start(tcb, ROOT, vspace, ATOLL_SLOT_ROOT_TCB, 200,
-                                                     fn, arg, stacks[stack] + STACK);
+    spawned_sc = timeslice(0);
+    struct atoll_error_detail e = atoll_thread_start(
+        tcb, spawned_sc, ROOT, vspace, ATOLL_SLOT_ROOT_TCB, 200, fn, arg, stacks[stack] + STACK);
     if (e.code)
         printf("bench: thread start in another address space failed (%lu)\n", e.code);
 }
@@ -136,6 +153,14 @@ static void ntfn_waiter(uint64_t ntfn)
     uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
     for (;;)
         atoll_syscall(ATOLL_SYS_WAIT, ntfn, 0, mr);
+}
+
+/* The server just spawned waits in its Recv: from now on it runs on its
+ * callers' scheduling contexts (a passive server, seL4 MCS), which the
+ * IPC fast path hands over with the call. */
+static void passive(void)
+{
+    atoll_invoke(spawned_sc, ATOLL_SCHED_CONTEXT_UNBIND, NULL, 0, NULL, 0);
 }
 
 static uint64_t measure_call_length(uint64_t ep, uint64_t length)
@@ -177,6 +202,7 @@ int main(uint64_t bootinfo)
     uint64_t ep = make(ATOLL_OBJECT_ENDPOINT);
     server_reply = make(ATOLL_OBJECT_REPLY);
     spawn(ipc_server, ep, 200, 0, 0);
+    passive();
     printf("bench: ipc_call_reply_round_trip %lu\n", measure_call(ep));
 
     uint64_t ntfn = make(ATOLL_OBJECT_NOTIFICATION);
@@ -201,6 +227,7 @@ int main(uint64_t bootinfo)
     uint64_t other = clone_address_space();
     if (other) {
         spawn_in(other, ipc_server, ep3, 3);
+        passive();
         printf("bench: ipc_two_address_spaces_fast %lu\n", measure_call(ep3));
         /* ...then the general path: messages longer than the registers. */
         uint64_t ep4 = make(ATOLL_OBJECT_ENDPOINT);
@@ -209,6 +236,7 @@ int main(uint64_t bootinfo)
         uint64_t other2 = clone_address_space();
         if (other2) {
             spawn_in(other2, ipc_server, ep4, 3);
+            passive();
             printf("bench: ipc_two_address_spaces_slow %lu\n", measure_call_length(ep4, 5));
         }
     } else {

@@ -3,6 +3,7 @@
  * .bss and report through shared variables. */
 #include "tests.h"
 #include "test.h"
+#include "atoll/sched.h"
 #include "atoll/tcb.h"
 
 #define ROOT    ATOLL_SLOT_ROOT_CNODE
@@ -10,6 +11,9 @@
 #define STACK   4096
 #define THREADS 6
 #define UT_BITS 20
+/* Threads here share their core round robin, as before scheduling
+ * contexts (test_mcs.c tests budgets). */
+#define TIMESLICE_US 10000
 
 static uint64_t next_slot;
 static uint64_t untyped;
@@ -39,11 +43,30 @@ static struct atoll_syscall_result sys(uint64_t n, uint64_t cap, uint64_t info, 
     return atoll_syscall_reply(n, cap, info, mr, reply);
 }
 
+/* A round-robin scheduling context on `core`: the thread bound to it
+ * runs there. */
+static uint64_t timeslice_on(uint64_t core)
+{
+    uint64_t sc = make(ATOLL_OBJECT_SCHED_CONTEXT, ATOLL_SCHED_CONTEXT_MIN_BITS);
+    uint64_t w[ATOLL_SCHED_CONFIGURE_ARGS] = {TIMESLICE_US, TIMESLICE_US, 0, 0, 0};
+    struct atoll_error_detail e =
+        atoll_invoke(ATOLL_SLOT_SCHED_CONTROL + core, ATOLL_SCHED_CONTROL_CONFIGURE_FLAGS, w,
+                     ATOLL_SCHED_CONFIGURE_ARGS, &sc, 1);
+    if (e.code)
+        printf("init: scheduling context configuration failed: %lu\n", e.code);
+    return sc;
+}
+
+static uint64_t timeslice(void)
+{
+    return timeslice_on(0);
+}
+
 static uint64_t start(void (*fn)(uint64_t), uint64_t arg, uint8_t prio)
 {
     uint64_t tcb = make(ATOLL_OBJECT_TCB, 0);
     void *top = stacks[stack_next++ % THREADS] + STACK;
-    struct atoll_error_detail e = atoll_thread_start(tcb, ROOT, ATOLL_SLOT_ROOT_VSPACE,
+    struct atoll_error_detail e = atoll_thread_start(tcb, timeslice(), ROOT, ATOLL_SLOT_ROOT_VSPACE,
                                                      ATOLL_SLOT_ROOT_TCB, prio, fn, arg, top);
     if (e.code)
         printf("init: thread start failed: %lu (arg %lu)\n", e.code, e.argument);
@@ -267,8 +290,8 @@ static struct atoll_syscall_result fault_round(void (*fn)(uint64_t), uint64_t fe
 {
     uint64_t t = make(ATOLL_OBJECT_TCB, 0);
     atoll_invoke(t, ATOLL_TCB_SET_FAULT_ENDPOINT, NULL, 0, &badged, 1);
-    atoll_thread_start(t, ROOT, ATOLL_SLOT_ROOT_VSPACE, ATOLL_SLOT_ROOT_TCB, 200, fn, 0,
-                       stacks[stack_next++ % THREADS] + STACK);
+    atoll_thread_start(t, timeslice(), ROOT, ATOLL_SLOT_ROOT_VSPACE, ATOLL_SLOT_ROOT_TCB, 200, fn,
+                       0, stacks[stack_next++ % THREADS] + STACK);
     /* The thread ran first (higher priority), faulted and now waits in
      * the fault endpoint's queue. */
     struct atoll_syscall_result r = sys(ATOLL_SYS_RECV, fep, 0, 0, 0, reply);
@@ -303,8 +326,8 @@ static void test_signal_abort(void)
     TEST_EQ("abort.set_mask_ok", atoll_invoke(t, ATOLL_TCB_SET_ABORT_MASK, &mask, 1, NULL, 0).code,
             ATOLL_OK);
     shared[0] = shared[1] = 0xff;
-    atoll_thread_start(t, ROOT, ATOLL_SLOT_ROOT_VSPACE, ATOLL_SLOT_ROOT_TCB, 200, call_forever, ep,
-                       stacks[stack_next++ % THREADS] + STACK);
+    atoll_thread_start(t, timeslice(), ROOT, ATOLL_SLOT_ROOT_VSPACE, ATOLL_SLOT_ROOT_TCB, 200,
+                       call_forever, ep, stacks[stack_next++ % THREADS] + STACK);
     /* It blocks in its Call at once (higher priority). A signal outside
      * the mask leaves it blocked; one inside aborts the Call. */
     sys(ATOLL_SYS_SIGNAL, other, 0, 0, 0, 0);
@@ -330,8 +353,8 @@ static void test_cross_core(uint64_t cpus)
     uint64_t core = 1;
     TEST_EQ("smp.set_affinity_ok",
             atoll_invoke(tcb, ATOLL_TCB_SET_AFFINITY, &core, 1, NULL, 0).code, ATOLL_OK);
-    atoll_thread_start(tcb, ROOT, ATOLL_SLOT_ROOT_VSPACE, ATOLL_SLOT_ROOT_TCB, 200, echo_server, ep,
-                       stacks[stack_next++ % THREADS] + STACK);
+    atoll_thread_start(tcb, timeslice_on(core), ROOT, ATOLL_SLOT_ROOT_VSPACE, ATOLL_SLOT_ROOT_TCB,
+                       200, echo_server, ep, stacks[stack_next++ % THREADS] + STACK);
     uint64_t total = 0;
     struct atoll_syscall_result r = {0};
     for (int i = 0; i < 50; i++) {
@@ -345,8 +368,8 @@ static void test_cross_core(uint64_t cpus)
     uint64_t w = make(ATOLL_OBJECT_TCB, 0);
     atoll_invoke(w, ATOLL_TCB_SET_AFFINITY, &core, 1, NULL, 0);
     shared[1] = 0;
-    atoll_thread_start(w, ROOT, ATOLL_SLOT_ROOT_VSPACE, ATOLL_SLOT_ROOT_TCB, 200, waiter, n,
-                       stacks[stack_next++ % THREADS] + STACK);
+    atoll_thread_start(w, timeslice_on(core), ROOT, ATOLL_SLOT_ROOT_VSPACE, ATOLL_SLOT_ROOT_TCB,
+                       200, waiter, n, stacks[stack_next++ % THREADS] + STACK);
     uint64_t badged = slot();
     atoll_cnode_copy_op(ATOLL_CNODE_MINT, ROOT, badged, DEPTH, ROOT, n, DEPTH, ATOLL_RIGHTS_ALL,
                         0x30);

@@ -419,9 +419,12 @@ static void test_pit_delivery(uint64_t handler, uint64_t pit)
      * driver that hangs is deleted with the untyped at the end. */
     driver_waits = 0;
     uint64_t tcb = make(ATOLL_OBJECT_TCB);
-    struct atoll_error_detail e =
-        atoll_thread_start(tcb, ROOT, ATOLL_SLOT_ROOT_VSPACE, ATOLL_SLOT_ROOT_TCB, DRIVER_PRIORITY,
-                           irq_driver, ntfn, driver_stack + sizeof driver_stack);
+    uint64_t sc = slot();
+    struct atoll_error_detail e = atoll_sched_context_new(untyped, ROOT, sc, 0, 10000, 10000);
+    if (e.code == ATOLL_OK)
+        e = atoll_thread_start(tcb, sc, ROOT, ATOLL_SLOT_ROOT_VSPACE, ATOLL_SLOT_ROOT_TCB,
+                               DRIVER_PRIORITY, irq_driver, ntfn,
+                               driver_stack + sizeof driver_stack);
     TEST_EQ("irq.driver_thread_start_ok", e.code, ATOLL_OK);
     for (unsigned i = 0; i < POLL_LIMIT && driver_waits < PIT_DELIVERIES; i++)
         yield();

@@ -549,8 +549,11 @@ static void test_shootdown(void)
     uint64_t name[2] = {0, 0};
     memcpy(name, "vspace-helper", sizeof "vspace-helper");
     atoll_invoke(tcb, ATOLL_TCB_SET_NAME, name, 2, NULL, 0);
-    struct atoll_error_detail e = atoll_thread_start(tcb, ROOT, VSPACE, ATOLL_SLOT_ROOT_TCB, 100,
-                                                     helper, 0, helper_stack + sizeof helper_stack);
+    uint64_t sc = slot();
+    struct atoll_error_detail e = atoll_sched_context_new(ut, ROOT, sc, 0, 10000, 10000);
+    if (e.code == ATOLL_OK)
+        e = atoll_thread_start(tcb, sc, ROOT, VSPACE, ATOLL_SLOT_ROOT_TCB, 100, helper, 0,
+                               helper_stack + sizeof helper_stack);
     uint64_t core = 1;
     if (e.code == ATOLL_OK)
         e = atoll_invoke(tcb, ATOLL_TCB_SET_AFFINITY, &core, 1, NULL, 0);

@@ -34,11 +34,20 @@ struct atoll_syscall_result atoll_syscall_reply(uint64_t number, uint64_t cptr, 
 void atoll_debug_write(const char *s, size_t len);
 
 /* Starts a thread in this address space (services/lib/thread.c): `tcb` is
- * a fresh TCB capability, `self_tcb` the authority for its priority. */
-struct atoll_error_detail atoll_thread_start(uint64_t tcb, uint64_t cspace, uint64_t vspace,
-                                             uint64_t self_tcb, uint8_t priority,
+ * a fresh TCB capability, `sched_context` a configured SchedContext that
+ * is bound to it (0: none, a passive thread that runs only on SCs donated
+ * to it), `self_tcb` the authority for its priority. */
+struct atoll_error_detail atoll_thread_start(uint64_t tcb, uint64_t sched_context, uint64_t cspace,
+                                             uint64_t vspace, uint64_t self_tcb, uint8_t priority,
                                              void (*entry)(uint64_t), uint64_t arg,
                                              void *stack_top);
+/* A SchedContext (atoll/sched.h) retyped from `untyped` into slot `dest`
+ * of `cnode` (a root CNode whose slots are depth-64 pointers, such as
+ * init's) and configured through the SchedControl of `core`: round robin
+ * when budget == period. */
+struct atoll_error_detail atoll_sched_context_new(uint64_t untyped, uint64_t cnode, uint64_t dest,
+                                                  uint64_t core, uint64_t budget_us,
+                                                  uint64_t period_us);
 
 /* Invocations (services/lib/invoke.c). */
 void atoll_set_ipc_buffer(struct atoll_ipc_buffer *buffer);

@@ -515,7 +515,7 @@ static void retype_fixed_size_ignores_size_bits(void)
 {
     setup();
     CHECK_OK("endpoint with size 999", make(ATOLL_OBJECT_ENDPOINT, 999, S(0)));
-    CHECK_U("watermark", 16, free_offset(UT));
+    CHECK_U("watermark", (1u << ATOLL_ENDPOINT_SIZE_BITS), free_offset(UT));
     finish();
 }
 
@@ -605,7 +605,8 @@ static void retype_many_objects_at_once(void)
             break;
         }
     }
-    CHECK_U("consecutive", cap_paddr(&slots[0].cap) + 255 * 16, cap_paddr(&slots[255].cap));
+    CHECK_U("consecutive", cap_paddr(&slots[0].cap) + 255 * (1u << ATOLL_ENDPOINT_SIZE_BITS),
+            cap_paddr(&slots[255].cap));
     finish();
 }
 
@@ -703,7 +704,7 @@ static void retype_reuses_memory_after_revoke(void)
         CHECK_TRUE("TCB gone", cap_is_null(cap_at(S(i))));
     CHECK_OK("again", make_endpoint(S(0)));
     CHECK_U("from the start", untyped_base(), cap_paddr(cap_at(S(0))));
-    CHECK_U("watermark reset", 16, free_offset(UT));
+    CHECK_U("watermark reset", (1u << ATOLL_ENDPOINT_SIZE_BITS), free_offset(UT));
     finish();
 }
 
@@ -713,7 +714,8 @@ static void retype_keeps_watermark_while_children_remain(void)
     CHECK_OK("two endpoints", env_retype_root(&env, UT, ATOLL_OBJECT_ENDPOINT, 0, S(0), 2));
     CHECK_OK("delete the first", env_delete(&env, S(0)));
     CHECK_OK("third", make_endpoint(S(2)));
-    CHECK_U("above the watermark", untyped_base() + 32, cap_paddr(cap_at(S(2))));
+    CHECK_U("above the watermark", untyped_base() + 2 * (1u << ATOLL_ENDPOINT_SIZE_BITS),
+            cap_paddr(cap_at(S(2))));
     CHECK_OK("delete the rest", env_delete(&env, S(1)));
     CHECK_OK("delete the rest", env_delete(&env, S(2)));
     CHECK_OK("fourth", make_endpoint(S(3)));
@@ -746,7 +748,8 @@ static void retype_is_preserved_by_move_of_untyped(void)
     CHECK_OK("endpoint", make_endpoint(S(0)));
     CHECK_OK("move the untyped", env_move(&env, S(1), UT));
     CHECK_OK("more", env_retype_root(&env, S(1), ATOLL_OBJECT_ENDPOINT, 0, S(2), 1));
-    CHECK_U("above the first", untyped_base() + 16, cap_paddr(cap_at(S(2))));
+    CHECK_U("above the first", untyped_base() + (1u << ATOLL_ENDPOINT_SIZE_BITS),
+            cap_paddr(cap_at(S(2))));
     CHECK_OK("revoke from the new place", env_revoke(&env, S(1)));
     CHECK_TRUE("children gone", cap_is_null(cap_at(S(0))) && cap_is_null(cap_at(S(2))));
     finish();
@@ -1662,9 +1665,9 @@ static void checker_detects_watermark_violation(void)
 {
     setup();
     CHECK_OK("endpoints", env_retype_root(&env, UT, ATOLL_OBJECT_ENDPOINT, 0, S(0), 3));
-    cap_untyped_set_free_offset(cap_at(UT), 32);
+    cap_untyped_set_free_offset(cap_at(UT), 2 * (1u << ATOLL_ENDPOINT_SIZE_BITS));
     expect_checker_failure("watermark");
-    cap_untyped_set_free_offset(cap_at(UT), 48);
+    cap_untyped_set_free_offset(cap_at(UT), 3 * (1u << ATOLL_ENDPOINT_SIZE_BITS));
     finish();
 }
 

@@ -69,7 +69,7 @@ enum atoll_object_type {
  * the thread's own capability slots (CSpace root, VSpace root, IPC buffer,
  * fault and timeout endpoints, ...). */
 #define ATOLL_TCB_SIZE_BITS           12
-#define ATOLL_ENDPOINT_SIZE_BITS      4
+#define ATOLL_ENDPOINT_SIZE_BITS      5
 #define ATOLL_NOTIFICATION_SIZE_BITS  5
 #define ATOLL_REPLY_SIZE_BITS         5
 #define ATOLL_FRAME_4K_SIZE_BITS      12
