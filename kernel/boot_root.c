@@ -180,7 +180,6 @@ bool boot_root_task(const struct mb2_boot *boot, unsigned cpus)
     cap_insert(ipc_cap, &slots[ATOLL_SLOT_IPC_BUFFER], tcb_slot(t, TCB_SLOT_IPC_BUFFER));
     t->cr3 = pml4;
     t->ipc_buffer_user = ROOT_IPC_BUFFER;
-    t->ipc_buffer_phys = cap_paddr(&ipc_cap);
     t->context.rip = elf.entry;
     t->context.rsp = ROOT_STACK_TOP;
     t->context.rflags = RFLAGS_IF | RFLAGS_RESERVED1;

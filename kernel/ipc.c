@@ -57,9 +57,14 @@ static void *object_of(const struct cap *c)
     return phys_to_virt(cap_paddr(c));
 }
 
-static struct atoll_ipc_buffer *buffer_of(struct tcb *t)
+struct atoll_ipc_buffer *ipc_buffer_of(struct tcb *t)
 {
-    return t->ipc_buffer_phys ? phys_to_virt(t->ipc_buffer_phys) : NULL;
+    /* From the frame capability in the TCB's slot, as seL4's
+     * lookupIPCBuffer: once that capability is gone, so is the buffer. */
+    const struct cap *c = &tcb_slot(t, TCB_SLOT_IPC_BUFFER)->cap;
+    if (!t->ipc_buffer_user || cap_type(c) != CAP_FRAME_4K)
+        return NULL;
+    return phys_to_virt(cap_paddr(c) + (t->ipc_buffer_user & (PAGE_SIZE - 1)));
 }
 
 static void set_message_registers(struct tcb *t, const uint64_t mr[ATOLL_MSG_REGISTERS])
@@ -74,7 +79,7 @@ static void set_message_registers(struct tcb *t, const uint64_t mr[ATOLL_MSG_REG
  * `to`; returns the extra_caps/unwrapped bits for the receiver's info. */
 static uint64_t transfer_cap(struct tcb *from, struct tcb *to, struct endpoint *ep, bool can_grant)
 {
-    struct atoll_ipc_buffer *fb = buffer_of(from), *tb = buffer_of(to);
+    struct atoll_ipc_buffer *fb = ipc_buffer_of(from), *tb = ipc_buffer_of(to);
     if (!fb || !tb || from->fault_kind || !atoll_msginfo_extra_caps(from->context.rsi))
         return 0;
     struct cap_slot *src;
@@ -126,7 +131,7 @@ static void transfer(struct tcb *from, struct tcb *to, uint64_t badge, struct en
         uint64_t length = atoll_msginfo_length(info);
         if (length > ATOLL_MSG_MAX_WORDS)
             length = ATOLL_MSG_MAX_WORDS;
-        struct atoll_ipc_buffer *fb = buffer_of(from), *tb = buffer_of(to);
+        struct atoll_ipc_buffer *fb = ipc_buffer_of(from), *tb = ipc_buffer_of(to);
         if (length > ATOLL_MSG_REGISTERS && fb && tb)
             memcpy(&tb->msg[ATOLL_MSG_REGISTERS], &fb->msg[ATOLL_MSG_REGISTERS],
                    (length - ATOLL_MSG_REGISTERS) * sizeof(uint64_t));
@@ -396,6 +401,7 @@ void fault_deliver(struct tcb *t, enum atoll_fault kind, uint64_t w0, uint64_t w
 
 void ipc_cancel(struct tcb *t)
 {
+    t->fault_kind = 0; /* as seL4 MCS cancelIPC: cancelling IPC cancels the fault */
     if (t->state != THREAD_BLOCKED)
         return;
     switch (t->block_kind) {

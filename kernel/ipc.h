@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "thread.h"
+#include "atoll/ipc.h"
 #include "atoll/objects.h"
 
 struct thread_queue {
@@ -49,14 +50,10 @@ _Static_assert(sizeof(struct endpoint) <= (1u << ATOLL_ENDPOINT_SIZE_BITS), "end
 _Static_assert(sizeof(struct notification) <= (1u << ATOLL_NOTIFICATION_SIZE_BITS), "ntfn size");
 _Static_assert(sizeof(struct reply_object) <= (1u << ATOLL_REPLY_SIZE_BITS), "reply size");
 
-/* Fault message labels (the label of the fault IPC). */
-enum atoll_fault {
-    ATOLL_FAULT_CAPABILITY = 1,      /* words: cptr, 0 invoked / 1 extra */
-    ATOLL_FAULT_UNKNOWN_SYSCALL = 2, /* words: number, rip */
-    ATOLL_FAULT_USER_EXCEPTION = 3,  /* words: vector, error code, rip */
-    ATOLL_FAULT_VM = 4,              /* words: address, error code, rip */
-};
-
+/* The thread's IPC buffer in the kernel's physical map, found through the
+ * frame capability in its TCB slot (not a cached address: once that
+ * capability is deleted the frame may be reused); NULL if it has none. */
+struct atoll_ipc_buffer *ipc_buffer_of(struct tcb *t);
 /* System calls on endpoint, notification and reply capabilities. Each
  * writes the caller's results into its saved registers, or blocks it. */
 void ipc_send(struct tcb *t, struct cap_slot *ep_slot, bool blocking, bool is_call);

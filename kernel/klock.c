@@ -1,4 +1,5 @@
 #include "klock.h"
+#include "thread.h"
 #include "spinlock.h"
 #include "../arch/x86_64/cpu.h"
 #include "../arch/x86_64/tlb.h"
@@ -20,6 +21,7 @@ void kernel_lock(void)
     unsigned ticket = atomic_fetch_add_explicit(&big_lock.next, 1, memory_order_relaxed);
     while (atomic_load_explicit(&big_lock.serving, memory_order_acquire) != ticket) {
         tlb_shootdown_poll();
+        sched_detach_poll();
         cpu_relax();
     }
     uint64_t t1 = rdtsc();

@@ -43,6 +43,7 @@
 #include "../arch/x86_64/vspace.h"
 #include "../arch/x86_64/x86.h"
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 /* SYSCALL is 0F 05: a system call is restarted by moving RIP back over it
@@ -62,6 +63,9 @@ struct core_sched {
 };
 
 static struct core_sched cores[MAX_CPUS];
+/* Remote stall (seL4 remoteTCBStall): a core asked to let go of its
+ * current thread, which another core has stopped. */
+static atomic_bool detach_request[MAX_CPUS];
 static unsigned live_threads; /* runnable or blocked, for the exit hook */
 static uint64_t min_budget;   /* MIN_BUDGET, ticks */
 
@@ -470,6 +474,44 @@ void thread_block(struct tcb *t, enum block_kind kind, void *on)
     t->blocked_on = on;
 }
 
+/* In the kernel-lock spin loop (lock not held): if asked, stop being the
+ * core of a current thread that another core has stopped. Its registers
+ * were saved on the way in; its FPU state is saved here. */
+void sched_detach_poll(void)
+{
+    struct percpu *c = this_cpu();
+    if (!atomic_load_explicit(&detach_request[c->index], memory_order_acquire))
+        return;
+    struct tcb *cur = c->current;
+    if (cur && cur->state != THREAD_RUNNABLE) {
+        fpu_save(cur->fpu);
+        c->current = NULL;
+        __atomic_store_n(&cur->current_on, 0, __ATOMIC_RELEASE);
+    }
+    atomic_store_explicit(&detach_request[c->index], false, memory_order_release);
+}
+
+/* Waits until the thread `t`, stopped here, is no longer current on the
+ * other core that ran it, so that its TCB may be changed or freed. */
+static void remote_stall(struct tcb *t)
+{
+    uint32_t on = __atomic_load_n(&t->current_on, __ATOMIC_ACQUIRE);
+    if (!on || on == this_cpu()->index + 1)
+        return;
+    uint32_t core = on - 1;
+    atomic_store_explicit(&detach_request[core], true, memory_order_release);
+    lapic_send_ipi(percpu_area[core].apic_id, ICR_FIXED | VEC_IPI_RESCHED);
+    uint64_t last = rdtsc();
+    while (__atomic_load_n(&t->current_on, __ATOMIC_ACQUIRE) == on) {
+        cpu_pause();
+        if (rdtsc() - last > 10000000) { /* an xAPIC IPI may not leave */
+            atomic_store_explicit(&detach_request[core], true, memory_order_release);
+            lapic_send_ipi(percpu_area[core].apic_id, ICR_FIXED | VEC_IPI_RESCHED);
+            last = rdtsc();
+        }
+    }
+}
+
 void thread_stop(struct tcb *t, enum thread_state why)
 {
     ipc_cancel(t);
@@ -479,8 +521,7 @@ void thread_stop(struct tcb *t, enum thread_state why)
     t->state = why;
     t->block_kind = BLOCK_NONE;
     t->blocked_on = NULL;
-    /* If it runs on another core right now, that core finds it no longer
-     * runnable at its next kernel entry (at the latest the next tick). */
+    remote_stall(t);
 }
 
 void thread_suspend(struct tcb *t)

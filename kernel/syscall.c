@@ -31,11 +31,6 @@ struct invocation {
     size_t extra_count;
 };
 
-static struct atoll_ipc_buffer *ipc_buffer(struct tcb *t)
-{
-    return t->ipc_buffer_phys ? phys_to_virt(t->ipc_buffer_phys) : NULL;
-}
-
 /* The reply to an invocation: on error the detail words, on success the
  * object's reply words (registers first, the rest in the IPC buffer). */
 static void set_reply(struct tcb *t, const struct atoll_error_detail *e, const uint64_t *words,
@@ -51,7 +46,7 @@ static void set_reply(struct tcb *t, const struct atoll_error_detail *e, const u
         f->r10 = e->value2;
         return;
     }
-    struct atoll_ipc_buffer *buf = ipc_buffer(t);
+    struct atoll_ipc_buffer *buf = ipc_buffer_of(t);
     if (!buf && length > ATOLL_MSG_REGISTERS)
         length = ATOLL_MSG_REGISTERS;
     uint64_t *regs[ATOLL_MSG_REGISTERS] = {&f->rdx, &f->r8, &f->r9, &f->r10};
@@ -69,7 +64,7 @@ static void set_reply(struct tcb *t, const struct atoll_error_detail *e, const u
 static bool gather_message(struct tcb *t, const struct trap_frame *f, struct invocation *inv)
 {
     uint64_t info = f->rsi;
-    const struct atoll_ipc_buffer *buf = ipc_buffer(t);
+    const struct atoll_ipc_buffer *buf = ipc_buffer_of(t);
     inv->label = atoll_msginfo_label(info);
     inv->length = atoll_msginfo_length(info);
     if (inv->length > ATOLL_MSG_MAX_WORDS)
@@ -277,6 +272,8 @@ _Noreturn void syscall_dispatch(struct trap_frame *f)
 {
     kernel_lock();
     struct tcb *self = thread_current();
+    if (!self || self->state != THREAD_RUNNABLE)
+        thread_return(self); /* stopped from another core while it ran: no more calls */
     switch (f->rax) {
     case ATOLL_SYS_CALL:
         ipc_fastpath_call(self);
@@ -343,6 +340,8 @@ _Noreturn void trap_dispatch_user(struct trap_frame *f)
         trap_dispatch(f); /* not the thread's doing: kernel handling */
         schedule();
     }
+    if (!self || self->state != THREAD_RUNNABLE)
+        thread_return(self); /* stopped from another core while it ran */
     /* A user fault: a message to the thread's fault handler, or, with
      * none, the thread stops and the kernel and every other thread carry
      * on. */

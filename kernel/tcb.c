@@ -101,7 +101,7 @@ static struct atoll_error_detail configure(struct tcb *t, const uint64_t *w, siz
             return cap_error(ATOLL_ERR_INVALID_CAPABILITY, 2);
         if (ipc % ATOLL_IPC_BUFFER_ALIGN) {
             struct atoll_error_detail e = cap_error(ATOLL_ERR_ALIGNMENT_ERROR, 0);
-            e.value0 = 9;
+            e.value0 = 10;
             return e;
         }
         if (ipc >= USER_ADDR_MAX)
@@ -114,11 +114,9 @@ static struct atoll_error_detail configure(struct tcb *t, const uint64_t *w, siz
     if (ipc) {
         replace_slot_cap(tcb_slot(t, TCB_SLOT_IPC_BUFFER), extra[2]);
         t->ipc_buffer_user = ipc;
-        t->ipc_buffer_phys = cap_paddr(&extra[2]->cap) + (ipc & (PAGE_SIZE - 1));
     } else {
         cap_delete(tcb_slot(t, TCB_SLOT_IPC_BUFFER));
         t->ipc_buffer_user = 0;
-        t->ipc_buffer_phys = 0;
     }
     return cap_ok();
 }

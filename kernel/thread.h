@@ -53,7 +53,6 @@ struct tcb {
     struct trap_frame context;
     uint64_t cr3;             /* address space root, physical; 0: none */
     uint64_t ipc_buffer_user; /* user address of the IPC buffer; 0: none */
-    uint64_t ipc_buffer_phys; /* where the kernel finds it */
     enum thread_state state;
     /* Core index + 1 of the core whose `current` this thread is, 0 if
      * none: a thread's registers live in one place, so it runs on one
@@ -124,6 +123,7 @@ void thread_suspend(struct tcb *t);
 /* The same, ending in `why` (THREAD_SUSPENDED after an unhandled fault,
  * THREAD_EXITED). */
 void thread_stop(struct tcb *t, enum thread_state why);
+void sched_detach_poll(void);
 struct tcb *thread_current(void);
 /* Yield (seL4 MCS): the current thread gives up the rest of its head
  * refill: round robin, it goes behind the threads of its priority with a

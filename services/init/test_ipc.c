@@ -13,7 +13,8 @@
 #define UT_BITS 20
 /* Threads here share their core round robin, as before scheduling
  * contexts (test_mcs.c tests budgets). */
-#define TIMESLICE_US 10000
+#define TIMESLICE_US  10000
+#define PAGE_HALF_KIB 512
 
 static uint64_t next_slot;
 static uint64_t untyped;
@@ -141,6 +142,23 @@ static void page_fault_thread(uint64_t unused)
 static void thread_exit_entry(void)
 {
     shared[4] = 0x0e;
+    thread_exit();
+}
+
+/* Receives twice on `ep`, reporting the length of each message. */
+static void length_reporter(uint64_t ep)
+{
+    struct atoll_syscall_result r = sys(ATOLL_SYS_RECV, ep, 0, 0, 0, 0);
+    shared[0] = atoll_msginfo_length(r.info);
+    r = sys(ATOLL_SYS_RECV, ep, 0, 0, 0, 0);
+    shared[1] = atoll_msginfo_length(r.info);
+    thread_exit();
+}
+
+/* Where a suspended faulting thread is sent: an ordinary message. */
+static void plain_sender(void)
+{
+    sys(ATOLL_SYS_SEND, shared[5], atoll_msginfo(7, 1, 0), 0x5e9d, 0, 0);
     thread_exit();
 }
 
@@ -381,6 +399,124 @@ static void test_cross_core(uint64_t cpus)
     TEST_EQ("smp.signal_wakes_thread_on_other_core", shared[1], 0x30);
 }
 
+/* The IPC buffer is found through the frame capability in the TCB: its
+ * alignment covers the whole buffer, and once that capability is gone the
+ * kernel no longer writes to the frame (it may already be something
+ * else). */
+static void test_ipc_buffer(void)
+{
+    uint64_t f = make(ATOLL_OBJECT_FRAME_4K, 0);
+    uint64_t ep = make(ATOLL_OBJECT_ENDPOINT, 0);
+    uint64_t t = make(ATOLL_OBJECT_TCB, 0);
+    const uint64_t va = UINT64_C(0x0000300000000000);
+    uint64_t caps[3] = {ROOT, ATOLL_SLOT_ROOT_VSPACE, f};
+    /* The buffer is sizeof(struct atoll_ipc_buffer) = 1 KiB: at a 512-byte
+     * boundary its end would lie in the next page. */
+    uint64_t ipc = va + PAGE_HALF_KIB;
+    struct atoll_error_detail e = atoll_invoke(t, ATOLL_TCB_CONFIGURE, &ipc, 1, caps, 3);
+    test_result("tcb.ipc_buffer_needs_1k_alignment",
+                e.code == ATOLL_ERR_ALIGNMENT_ERROR && e.value0 == 10,
+                "expected ALIGNMENT_ERROR (10 bits), got %lu (%lu)", e.code, e.value0);
+    TEST_EQ("tcb.ipc_buffer_static_size", sizeof(struct atoll_ipc_buffer), ATOLL_IPC_BUFFER_ALIGN);
+
+    shared[0] = shared[1] = 0;
+    atoll_thread_start(t, timeslice(), ROOT, ATOLL_SLOT_ROOT_VSPACE, ATOLL_SLOT_ROOT_TCB, 200,
+                       length_reporter, ep, stacks[stack_next++ % THREADS] + STACK);
+    ipc = va + 3 * ATOLL_IPC_BUFFER_ALIGN;
+    TEST_EQ("tcb.ipc_buffer_last_slot_of_page_ok",
+            atoll_invoke(t, ATOLL_TCB_CONFIGURE, &ipc, 1, caps, 3).code, ATOLL_OK);
+    /* init's own buffer holds the long part of what it sends. */
+    sys(ATOLL_SYS_SEND, ep, atoll_msginfo(1, 6, 0), 1, 2, 0);
+    TEST_EQ("ipc.long_message_into_buffer", shared[0], 6);
+    /* Revoke deletes the TCB's copy of the frame capability. */
+    TEST_EQ("ipc.revoke_ipc_buffer_frame_ok",
+            atoll_cnode_slot_op(ATOLL_CNODE_REVOKE, ROOT, f, DEPTH).code, ATOLL_OK);
+    sys(ATOLL_SYS_SEND, ep, atoll_msginfo(1, 6, 0), 1, 2, 0);
+    TEST_EQ("ipc.no_buffer_after_its_frame_cap_is_gone", shared[1], ATOLL_MSG_REGISTERS);
+}
+
+/* Suspending a thread cancels the fault it was waiting to have answered:
+ * resumed elsewhere, its next message is its own, not the old fault. */
+static void test_suspend_cancels_fault(void)
+{
+    uint64_t fep = make(ATOLL_OBJECT_ENDPOINT, 0);
+    uint64_t ep = make(ATOLL_OBJECT_ENDPOINT, 0);
+    uint64_t reply = make(ATOLL_OBJECT_REPLY, 0);
+    uint64_t t = make(ATOLL_OBJECT_TCB, 0);
+    atoll_invoke(t, ATOLL_TCB_SET_FAULT_ENDPOINT, NULL, 0, &fep, 1);
+    shared[3] = 0;
+    shared[5] = ep;
+    atoll_thread_start(t, timeslice(), ROOT, ATOLL_SLOT_ROOT_VSPACE, ATOLL_SLOT_ROOT_TCB, 200,
+                       bad_cap_thread, 0, stacks[stack_next++ % THREADS] + STACK);
+    struct atoll_syscall_result r = sys(ATOLL_SYS_RECV, fep, 0, 0, 0, reply);
+    TEST_EQ("fault.suspend_setup_fault_received", atoll_msginfo_label(r.info),
+            ATOLL_FAULT_CAPABILITY);
+    TEST_EQ("tcb.suspend_faulted_thread_ok",
+            atoll_invoke(t, ATOLL_TCB_SUSPEND, NULL, 0, NULL, 0).code, ATOLL_OK);
+    uint64_t regs[2 + ATOLL_REG_RIP + 1] = {1, ATOLL_REG_RIP + 1, (uint64_t)plain_sender};
+    TEST_EQ("tcb.resume_at_new_rip_ok",
+            atoll_invoke(t, ATOLL_TCB_WRITE_REGISTERS, regs, 3, NULL, 0).code, ATOLL_OK);
+    r = sys(ATOLL_SYS_RECV, ep, 0, 0, 0, 0);
+    TEST_EQ("fault.suspend_cancels_pending_fault_label", atoll_msginfo_label(r.info), 7);
+    TEST_EQ("fault.suspend_cancels_pending_fault_word", r.mr[0], 0x5e9d);
+    TEST_EQ("fault.suspended_thread_never_resumed_by_old_reply", shared[3], 0);
+}
+
+/* Suspending or deleting a thread that runs on another core stops it
+ * before the invocation returns (the kernel waits until that core has let
+ * go of it), not at that core's next tick. */
+static void test_remote_stop(uint64_t cpus)
+{
+    if (cpus < 2) {
+        printf("init: remote stop tests need 2 cores; this boot has %lu\n", cpus);
+        return;
+    }
+    uint64_t core = 1;
+    /* The TCB alone in an untyped, so that its memory is reused at once. */
+    uint64_t u = make(ATOLL_OBJECT_UNTYPED, ATOLL_TCB_SIZE_BITS);
+    uint64_t t = slot();
+    atoll_untyped_retype(u, ATOLL_OBJECT_TCB, 0, ROOT, 0, 0, t, 1);
+    atoll_invoke(t, ATOLL_TCB_SET_AFFINITY, &core, 1, NULL, 0);
+    shared[6] = 0;
+    atoll_thread_start(t, timeslice_on(core), ROOT, ATOLL_SLOT_ROOT_VSPACE, ATOLL_SLOT_ROOT_TCB,
+                       100, counter, 6, stacks[stack_next++ % THREADS] + STACK);
+    for (int i = 0; i < 100000000 && shared[6] < 1000; i++)
+        __asm__ volatile("pause");
+    test_result("smp.remote_thread_runs", shared[6] >= 1000, "counter %lu", shared[6]);
+    TEST_EQ("smp.suspend_remote_running_thread_ok",
+            atoll_invoke(t, ATOLL_TCB_SUSPEND, NULL, 0, NULL, 0).code, ATOLL_OK);
+    uint64_t before = shared[6];
+    for (int i = 0; i < 2000000; i++)
+        __asm__ volatile("pause");
+    TEST_EQ("smp.suspended_remote_thread_stopped_at_once", shared[6], before);
+
+    TEST_EQ("smp.resume_remote_thread_ok", atoll_invoke(t, ATOLL_TCB_RESUME, NULL, 0, NULL, 0).code,
+            ATOLL_OK);
+    for (int i = 0; i < 100000000 && shared[6] < before + 1000; i++)
+        __asm__ volatile("pause");
+    test_result("smp.resumed_remote_thread_runs", shared[6] >= before + 1000, "counter %lu",
+                shared[6]);
+    TEST_EQ("smp.delete_remote_running_thread_ok",
+            atoll_cnode_slot_op(ATOLL_CNODE_DELETE, ROOT, t, DEPTH).code, ATOLL_OK);
+    before = shared[6];
+    /* The same memory as a CNode, right away: the other core must not
+     * save the old thread's registers into it later. */
+    enum { RADIX = ATOLL_TCB_SIZE_BITS - ATOLL_SLOT_SIZE_BITS };
+    uint64_t cn = slot(), ep = make(ATOLL_OBJECT_ENDPOINT, 0);
+    TEST_EQ("smp.reuse_deleted_tcb_memory_ok",
+            atoll_untyped_retype(u, ATOLL_OBJECT_CNODE, RADIX, ROOT, 0, 0, cn, 1).code, ATOLL_OK);
+    for (int i = 0; i < 2000000; i++)
+        __asm__ volatile("pause");
+    TEST_EQ("smp.deleted_remote_thread_stopped_at_once", shared[6], before);
+    unsigned taken = 0;
+    for (uint64_t i = 0; i < (UINT64_C(1) << RADIX); i++) {
+        struct atoll_error_detail e = atoll_cnode_copy_op(ATOLL_CNODE_COPY, cn, i, RADIX, ROOT, ep,
+                                                          DEPTH, ATOLL_RIGHTS_ALL, 0);
+        taken += e.code != ATOLL_OK;
+    }
+    TEST_EQ("smp.reused_memory_not_written_by_old_thread", taken, 0);
+}
+
 static void test_faults(void)
 {
     uint64_t fep = make(ATOLL_OBJECT_ENDPOINT, 0);
@@ -429,6 +565,9 @@ void tests_ipc(const struct atoll_bootinfo *bi)
     test_faults();
     test_signal_abort();
     test_cross_core(bi->cpus);
+    test_ipc_buffer();
+    test_suspend_cancels_fault();
+    test_remote_stop(bi->cpus);
     /* Revoking the untyped destroys every thread and object made here:
      * blocked threads (the echo server) are stopped by their deletion. */
     TEST_EQ("ipc.revoke_destroys_threads_and_objects",

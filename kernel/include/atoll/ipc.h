@@ -58,4 +58,14 @@ struct atoll_ipc_buffer {
     uint64_t receive_depth;
 };
 
+/* Fault message labels: the label of the message a faulting thread
+ * sends to its fault endpoint (3 words; ATOLL_FAULT_TIMEOUT, 5, is in
+ * atoll/sched.h). */
+enum atoll_fault {
+    ATOLL_FAULT_CAPABILITY = 1,      /* words: cptr, 0 invoked / 1 extra */
+    ATOLL_FAULT_UNKNOWN_SYSCALL = 2, /* words: number, rip */
+    ATOLL_FAULT_USER_EXCEPTION = 3,  /* words: vector, error code, rip */
+    ATOLL_FAULT_VM = 4,              /* words: address, error code, rip */
+};
+
 #endif

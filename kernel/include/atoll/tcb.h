@@ -62,6 +62,6 @@ enum atoll_tcb_register {
 };
 
 #define ATOLL_MAX_PRIORITY     255
-#define ATOLL_IPC_BUFFER_ALIGN 512
+#define ATOLL_IPC_BUFFER_ALIGN 1024 /* sizeof(struct atoll_ipc_buffer) */
 
 #endif
