@@ -41,7 +41,7 @@ USER_CFLAGS := -std=c11 -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie 
 	-Ikernel/include -Iservices/lib -Ikernel -MMD -MP
 USER_LIB_C := $(wildcard services/lib/*.c) kernel/format.c kernel/string.c
 USER_LIB_OBJ := $(patsubst %.c,$(BUILD)/u/%.o,$(USER_LIB_C)) $(BUILD)/u/services/lib/crt0.o
-USER_PROGRAMS := init bench
+USER_PROGRAMS := init bench fuzz
 USER_ELFS := $(patsubst %,$(BUILD)/services/%.elf,$(USER_PROGRAMS))
 
 # The default command line of `make` and `make run`.
