@@ -294,7 +294,13 @@ void ipc_reply(struct tcb *t, struct cap_slot *s)
     if (!caller)
         return;
     r->caller = NULL;
-    if (caller->fault_kind) {
+    if (caller->abort_pending) {
+        /* Aborted while the server ran on its SC: the reply is dropped. */
+        caller->context.rax = ATOLL_ERR_IPC_ABORTED;
+        caller->context.rdi = caller->abort_pending;
+        caller->context.rsi = 0;
+        caller->abort_pending = 0;
+    } else if (caller->fault_kind) {
         caller->fault_kind = 0;
         if (atoll_msginfo_length(t->context.rsi) >= 1 && t->context.rdx < USER_ADDR_MAX)
             caller->context.rip = t->context.rdx;
@@ -333,10 +339,21 @@ void notification_signal(struct notification *n, uint64_t badge)
     }
     struct tcb *b = n->bound;
     uint64_t abort_bits = b ? (badge | n->word) & b->abort_mask : 0;
-    if (b && abort_bits && b->state == THREAD_BLOCKED &&
+    /* Signal-abort (seL4 summit 2022, "Can we abort IPC by Signal?"): the
+     * thread gives up its Send or Call; the other bits stay pending. Not
+     * a fault message: the thread is not in a system call that could
+     * return an error. */
+    if (b && abort_bits && b->state == THREAD_BLOCKED && !b->fault_kind &&
         (b->block_kind == BLOCK_SEND || b->block_kind == BLOCK_REPLY)) {
-        /* Signal-abort: the thread gives up its IPC (seL4 summit 2022,
-         * "Can we abort IPC by Signal?"); the other bits stay pending. */
+        if (b->block_kind == BLOCK_REPLY && ((struct reply_object *)b->blocked_on)->donated) {
+            /* A passive server runs on the caller's SC. Taking it back now
+             * would strand the server mid-request, and every later client
+             * with it; the Call ends when the server replies, on time the
+             * caller's own budget bounds. */
+            b->abort_pending |= abort_bits;
+            n->word = (n->word | badge) & ~abort_bits;
+            return;
+        }
         ipc_cancel(b);
         b->context.rax = ATOLL_ERR_IPC_ABORTED;
         b->context.rdi = abort_bits;
@@ -414,6 +431,9 @@ void ipc_cancel(struct tcb *t)
         queue_remove(&((struct notification *)t->blocked_on)->waiters, t);
         break;
     case BLOCK_REPLY:
+        if (t->abort_pending && t->bound_ntfn) /* never reported: pending again */
+            t->bound_ntfn->word |= t->abort_pending;
+        t->abort_pending = 0;
         ((struct reply_object *)t->blocked_on)->caller = NULL;
         sched_forget_donation(t->blocked_on);
         break;
@@ -546,7 +566,7 @@ void ipc_fastpath_reply_recv(struct tcb *t)
     struct endpoint *ep = object_of(&ep_slot->cap);
     struct reply_object *r = object_of(&reply_slot->cap);
     struct tcb *caller = r->caller;
-    if (!caller || caller->fault_kind ||
+    if (!caller || caller->fault_kind || caller->abort_pending ||
         (ep->queue.head && ep->queue.head->block_kind == BLOCK_SEND) ||
         !sched_fast_reply_ok(caller, r))
         return;

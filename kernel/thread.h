@@ -85,6 +85,10 @@ struct tcb {
     struct reply_object *reply; /* Recv: the reply object given */
     struct notification *bound_ntfn;
     uint64_t abort_mask; /* bound-notification badges that abort IPC */
+    /* Abort bits of a Call whose scheduling context a server is running
+     * on: the Call ends with ATOLL_ERR_IPC_ABORTED when the server gives
+     * the SC back (its reply), not before (kernel/ipc.c). */
+    uint64_t abort_pending;
     /* A fault waiting to be delivered or answered (enum atoll_fault, 0:
      * none) and its message words. */
     uint32_t fault_kind;

@@ -557,6 +557,62 @@ static void test_passive_server(void)
                 "expected at least 6000 us, got %lu", client_used);
 }
 
+/* Calls client_ep (work client_work_us, value 7) with the abort bit
+ * ABORT_BADGE of its bound notification set; reports the error and the
+ * badge word. */
+#define ABORT_BADGE 0x100
+static void aborting_client(uint64_t unused)
+{
+    (void)unused;
+    struct atoll_syscall_result r =
+        sys(ATOLL_SYS_CALL, client_ep, atoll_msginfo(0, 2, 0), client_work_us, 7, 0);
+    report.returned_at = rdtsc();
+    report.error = r.error;
+    report.value = r.badge;
+    notify(report_done);
+    thread_exit();
+}
+
+/* Signal-abort of a Call a passive server is serving on the caller's SC:
+ * the server finishes on that SC (taking it away would strand it), then
+ * the Call ends with IPC_ABORTED and the abort bits, and the server
+ * serves the next client. */
+static void test_abort_donated_call(void)
+{
+    uint64_t n = make(ATOLL_OBJECT_NOTIFICATION, 0);
+    uint64_t abort_cap = slot();
+    atoll_cnode_copy_op(ATOLL_CNODE_MINT, ROOT, abort_cap, DEPTH, ROOT, n, DEPTH, ATOLL_RIGHTS_ALL,
+                        ABORT_BADGE);
+    uint64_t tcb = make(ATOLL_OBJECT_TCB, 0);
+    uint64_t mask = ABORT_BADGE;
+    atoll_invoke(tcb, ATOLL_TCB_BIND_NOTIFICATION, NULL, 0, &n, 1);
+    atoll_invoke(tcb, ATOLL_TCB_SET_ABORT_MASK, &mask, 1, NULL, 0);
+    client_ep = server_ep;
+    client_work_us = 6000; /* three of the client's periods */
+    report.error = report.value = UINT64_MAX;
+    uint64_t sc = new_sc(0, 2000, 20000, 0);
+    atoll_thread_start(tcb, sc, ROOT, ATOLL_SLOT_ROOT_VSPACE, ATOLL_SLOT_ROOT_TCB, PRIO_HIGH,
+                       aborting_client, 0, stacks[stack_next++ % THREADS] + STACK);
+    sleep_periods(1); /* the client calls; the server works on its SC */
+    notify(abort_cap);
+    TEST_EQ("abort.donated_call_waits_for_its_context", report.error, UINT64_MAX);
+    wait_for(report_done);
+    TEST_EQ("abort.donated_call_ends_aborted", report.error, ATOLL_ERR_IPC_ABORTED);
+    TEST_EQ("abort.donated_call_reports_bits", report.value, ABORT_BADGE);
+    /* Passive again: the next client's work is charged to that client. */
+    if (root_sc)
+        consumed(root_sc);
+    struct atoll_syscall_result r =
+        sys(ATOLL_SYS_CALL, server_ep, atoll_msginfo(0, 2, 0), 3000, 9, 0);
+    TEST_EQ("abort.server_serves_next_client", r.mr[0], 10);
+    if (root_sc) {
+        uint64_t used = consumed(root_sc);
+        test_result("abort.server_passive_again", used >= 2500,
+                    "expected at least 2500 us on the next caller's SC, got %lu", used);
+    }
+    TEST_EQ("abort.invariants_hold", check_invariants(), ATOLL_OK);
+}
+
 /* The budget of a donated SC runs out in a server with a timeout
  * endpoint: a timeout fault. */
 static void test_timeout_fault(void)
@@ -736,6 +792,7 @@ void tests_mcs(const struct atoll_bootinfo *bi)
     test_budget_share();
     test_round_robin();
     test_passive_server();
+    test_abort_donated_call();
     test_timeout_fault();
     TEST_EQ("mcs.invariants_hold_with_servers_waiting", check_invariants(), ATOLL_OK);
     test_threshold();
