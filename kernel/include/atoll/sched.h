@@ -23,10 +23,12 @@
  * Donation: a Call that reaches a thread without an SC waiting in Recv
  * with a reply object lends it the caller's SC; the Reply (or ReplyRecv)
  * through that reply object gives it back, one level at a time for nested
- * Calls. If the caller stops waiting first (TCB_Suspend, deletion,
- * signal-abort), the SC stays with the server, which is then no longer
- * passive; if the reply object is deleted or reused by another Recv, the
- * SC goes back to the (stopped) caller.
+ * Calls. If the caller stops waiting first (TCB_Suspend, deletion), the
+ * SC stays with the server, which is then no longer passive; if the reply
+ * object is deleted or reused by another Recv, the SC goes back to the
+ * (stopped) caller. A signal-abort (TCB_SetAbortMask) of such a Call takes
+ * effect when the server replies: the Call then ends with
+ * ATOLL_ERR_IPC_ABORTED and the SC is back with its caller.
  *
  * Yield: round robin, the thread goes behind the others of its priority
  * with a fresh timeslice; sporadic, it gives up the rest of its current
