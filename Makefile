@@ -100,9 +100,9 @@ $(BUILD)/atoll.iso: $(BUILD)/kernel.elf $(USER_ELFS) images/mkiso.py $(BUILD)/cm
 
 FORCE:
 
-include tests/tests.mk
-# Fragments of other host-test suites (capability core, scheduler).
--include tests/cap.mk tests/sched.mk tests/kernel_lib.mk
+# Host-built tests and fuzzers: the rules, then one fragment per suite.
+include tests/host.mk
+include $(filter-out tests/host.mk,$(sort $(wildcard tests/*.mk)))
 
 # KVM only where a quick probe shows it works (shared/TESTING.md: /dev/kvm
 # may exist and still hang a guest).
