@@ -35,7 +35,12 @@ BOOT_CMDLINE = "console=ttyS0 atoll.exit=1"
 
 # The root task: today a user-level kernel test runner. It ends by touching
 # kernel memory on purpose, which must suspend it and leave the kernel up.
-INIT = [(os.path.join(ROOT, "build", "services", "init.elf"), "init")]
+# The root task, and a second module it checks it can read (bootinfo
+# module list, read-only mapping).
+INIT = [
+    (os.path.join(ROOT, "build", "services", "init.elf"), "init"),
+    (os.path.join(ROOT, "ci", "data", "testmodule.txt"), "testmodule extra words"),
+]
 INIT_EXPECT = [
     r"^init: (\d+) passed, 0 failed",
     r"atoll: user fault: thread init: page fault .* address 0xffffffff80200000; thread suspended",

@@ -5,6 +5,7 @@
 #include "console.h"
 #include "elf.h"
 #include "kstring.h"
+#include "phys_range.h"
 #include "schedcontext.h"
 #include "thread.h"
 #include "atoll/bootinfo.h"
@@ -13,6 +14,7 @@
 #include "cap/mdb.h"
 #include "../arch/x86_64/bootmem.h"
 #include "../arch/x86_64/cpu.h"
+#include "../arch/x86_64/cpu_features.h"
 #include "../arch/x86_64/paging.h"
 #include "../arch/x86_64/x86.h"
 
@@ -23,11 +25,21 @@
 #define ROOT_BOOTINFO    UINT64_C(0x00007ffffff10000)
 #define ROOT_IPC_BUFFER  UINT64_C(0x00007ffffff11000)
 #define IOPORT_LAST      0xffff
+/* Boot modules are mapped read-only from here up, one unmapped page
+ * between two. */
+#define ROOT_MODULES_BASE UINT64_C(0x00007f0000000000)
+#define ROOT_MODULES_END  UINT64_C(0x00007ff000000000)
+/* The first MiB (real-mode data, the AP start-up page) is nobody's. */
+#define LOW_MEMORY_END UINT64_C(0x100000)
+/* Room for the memory map, the first MiB and the kernel's own devices. */
+#define DEVICE_HOLES_MAX (MB2_MAX_MMAP + 1 + BOOT_KERNEL_MMIO_MAX)
 /* The root task starts in the middle of the priority range so that its
  * tests can create threads above and below it. */
 #define ROOT_PRIORITY 128
 
 struct cap_slot *boot_root_cnode_slots;
+
+_Static_assert(sizeof(struct atoll_bootinfo) <= PAGE_SIZE, "boot information fits its frame");
 
 struct untyped_builder {
     struct cap_slot *slots;
@@ -36,6 +48,7 @@ struct untyped_builder {
     uint64_t last_slot;
     uint64_t bytes;
     uint64_t dropped;
+    bool device;
 };
 
 static const struct mb2_module *find_module(const struct mb2_boot *boot, const char *name)
@@ -89,32 +102,94 @@ static struct cap boot_object(enum atoll_object_type type, uint64_t size_bits)
     return c;
 }
 
-/* Cuts [base, end) into the largest naturally aligned power-of-two blocks
- * and gives each to the root task as an untyped capability. */
-static void add_untyped_range(uint64_t base, uint64_t end, void *ctx)
+static void add_untyped_block(uint64_t base, unsigned bits, void *ctx)
 {
     struct untyped_builder *b = ctx;
-    while (base < end) {
-        unsigned bits = ATOLL_UNTYPED_MAX_BITS;
-        while (bits > ATOLL_UNTYPED_MIN_BITS &&
-               ((base & ((UINT64_C(1) << bits) - 1)) || base + (UINT64_C(1) << bits) > end))
-            bits--;
-        uint64_t size = UINT64_C(1) << bits;
-        if (b->next_slot >= b->last_slot || b->info->untyped_count >= ATOLL_BOOTINFO_MAX_UNTYPED) {
-            b->dropped += size;
-        } else {
-            cap_boot_insert(&b->slots[b->next_slot++], cap_untyped_new(base, bits, false, 0));
-            struct atoll_untyped_desc *d = &b->info->untyped[b->info->untyped_count++];
-            d->paddr = base;
-            d->size_bits = (uint8_t)bits;
-            d->is_device = 0;
-            b->bytes += size;
+    uint64_t size = UINT64_C(1) << bits;
+    if (b->next_slot >= b->last_slot || b->info->untyped_count >= ATOLL_BOOTINFO_MAX_UNTYPED) {
+        b->dropped += size;
+        return;
+    }
+    cap_boot_insert(&b->slots[b->next_slot++], cap_untyped_new(base, bits, b->device, 0));
+    struct atoll_untyped_desc *d = &b->info->untyped[b->info->untyped_count++];
+    d->paddr = base;
+    d->size_bits = (uint8_t)bits;
+    d->is_device = b->device;
+    b->bytes += size;
+}
+
+/* Gives [base, end) to the root task as untyped capabilities, in the
+ * largest naturally aligned power-of-two blocks. */
+static void add_untyped_range(uint64_t base, uint64_t end, void *ctx)
+{
+    phys_range_blocks(base, end, ATOLL_UNTYPED_MIN_BITS, ATOLL_UNTYPED_MAX_BITS, add_untyped_block,
+                      ctx);
+}
+
+/* Device untypeds: every page below MAXPHYADDR that is not RAM (as the
+ * memory map says), not in the first MiB and not one of the kernel's own
+ * devices. Reserved and ACPI ranges are included: the kernel has read
+ * what it needs of them, and a driver may need them. */
+static void add_device_untypeds(struct untyped_builder *b, const struct mb2_boot *boot,
+                                const struct phys_range *kernel_mmio, size_t mmio_count)
+{
+    static struct phys_range holes[DEVICE_HOLES_MAX];
+    size_t n = 0;
+    holes[n++] = (struct phys_range){0, LOW_MEMORY_END};
+    for (uint32_t i = 0; i < boot->mmap_count; i++) {
+        const struct mb2_mmap_entry *e = &boot->mmap[i];
+        if (e->type == MB2_MEM_AVAILABLE && e->length <= UINT64_MAX - e->base)
+            holes[n++] = (struct phys_range){e->base, e->base + e->length};
+    }
+    for (size_t i = 0; i < mmio_count && n < DEVICE_HOLES_MAX; i++)
+        holes[n++] = kernel_mmio[i];
+    n = phys_range_normalize(holes, n);
+    /* Whole pages only: a RAM range's partial page is not a device. */
+    for (size_t i = 0; i < n; i++) {
+        holes[i].base &= ~(PAGE_SIZE - 1);
+        holes[i].end = (holes[i].end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+    }
+    n = phys_range_normalize(holes, n);
+    b->device = true;
+    phys_range_gaps(0, UINT64_C(1) << cpu_features.phys_bits, holes, n, add_untyped_range, b);
+    b->device = false;
+}
+
+/* Maps every boot module but the root task's image read-only into the
+ * root task and lists it in the boot information. */
+static void add_modules(const struct mb2_boot *boot, uint64_t pml4, struct atoll_bootinfo *info,
+                        const struct mb2_module *root)
+{
+    uint64_t va = ROOT_MODULES_BASE;
+    for (uint32_t i = 0; i < boot->module_count; i++) {
+        const struct mb2_module *m = &boot->modules[i];
+        if (m == root)
+            continue;
+        uint64_t size = m->end >= m->start ? (uint64_t)m->end - m->start : 0;
+        uint64_t pages = (size + PAGE_SIZE - 1) / PAGE_SIZE;
+        if (info->module_count == ATOLL_BOOTINFO_MAX_MODULES || (m->start & (PAGE_SIZE - 1)) ||
+            !size || !phys_is_mapped(m->start, size) || pages * PAGE_SIZE > ROOT_MODULES_END - va) {
+            kprintf("atoll: boot module \"%s\" at 0x%x skipped (table full, not page-aligned "
+                    "or not in mapped memory)\n",
+                    m->name, m->start);
+            continue;
         }
-        base += size;
+        struct atoll_module_desc *d = &info->modules[info->module_count++];
+        size_t len = 0;
+        while (len < ATOLL_MODULE_NAME_MAX - 1 && m->name[len] && m->name[len] != ' ')
+            len++;
+        memcpy(d->name, m->name, len);
+        d->name[len] = '\0';
+        d->vaddr = va;
+        d->size = size;
+        for (uint64_t p = 0; p < pages; p++)
+            paging_map_user_page(pml4, va + p * PAGE_SIZE, m->start + p * PAGE_SIZE, PTE_NX);
+        va += (pages + 1) * PAGE_SIZE;
     }
 }
 
-bool boot_root_task(const struct mb2_boot *boot, unsigned cpus)
+bool boot_root_task(const struct mb2_boot *boot, unsigned cpus,
+                    const struct phys_range *kernel_mmio, size_t mmio_count)
 {
     const struct mb2_module *m = find_module(boot, ROOT_TASK_MODULE);
     if (!m) {
@@ -202,6 +277,8 @@ bool boot_root_task(const struct mb2_boot *boot, unsigned cpus)
     info->ipc_buffer = ROOT_IPC_BUFFER;
     info->ioport_first = 0;
     info->ioport_last = IOPORT_LAST;
+    /* Before the memory is handed over: mapping may need page tables. */
+    add_modules(boot, pml4, info, m);
     struct untyped_builder b = {
         .slots = slots,
         .info = info,
@@ -210,6 +287,10 @@ bool boot_root_task(const struct mb2_boot *boot, unsigned cpus)
     };
     info->untyped_first = b.next_slot;
     bootmem_freeze(physmap_limit(), add_untyped_range, &b);
+    uint64_t ram_bytes = b.bytes;
+    b.bytes = 0;
+    add_device_untypeds(&b, boot, kernel_mmio, mmio_count);
+    info->phys_bits = cpu_features.phys_bits;
     info->empty_first = b.next_slot;
     info->empty_last = b.last_slot;
     if (b.dropped)
@@ -217,7 +298,9 @@ bool boot_root_task(const struct mb2_boot *boot, unsigned cpus)
                 b.dropped >> 10);
 
     thread_make_runnable(t);
-    kprintf("atoll: root task \"%s\": %u segments, entry 0x%lx, %lu untypeds (%lu MiB)\n", m->name,
-            elf.segment_count, elf.entry, info->untyped_count, b.bytes >> 20);
+    kprintf("atoll: root task \"%s\": %u segments, entry 0x%lx, %lu untypeds (%lu MiB RAM, %lu "
+            "GiB device), %lu modules\n",
+            m->name, elf.segment_count, elf.entry, info->untyped_count, ram_bytes >> 20,
+            b.bytes >> 30, info->module_count);
     return true;
 }

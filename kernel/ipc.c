@@ -167,11 +167,26 @@ static void link_reply(struct tcb *caller, struct tcb *receiver)
     sched_donate_on_call(caller, receiver, r);
 }
 
+/* Abort bits already pending on the thread's bound notification: a
+ * timeout that fired before the Send or Call it was meant to end. */
+static inline uint64_t pending_abort(const struct tcb *t)
+{
+    return t->bound_ntfn && !t->fault_kind ? t->bound_ntfn->word & t->abort_mask : 0;
+}
+
 void ipc_send(struct tcb *t, struct cap_slot *slot, bool blocking, bool is_call)
 {
     const struct cap *c = &slot->cap;
     if (!(cap_rights(c) & ATOLL_RIGHT_WRITE)) {
         t->context.rax = ATOLL_ERR_INVALID_CAPABILITY;
+        return;
+    }
+    uint64_t abort_bits = blocking ? pending_abort(t) : 0;
+    if (abort_bits) {
+        t->bound_ntfn->word &= ~abort_bits;
+        t->context.rax = ATOLL_ERR_IPC_ABORTED;
+        t->context.rdi = abort_bits;
+        t->context.rsi = 0;
         return;
     }
     struct endpoint *ep = object_of(c);
@@ -528,7 +543,7 @@ static void fast_copy(const struct tcb *from, struct tcb *to, uint64_t badge)
 
 void ipc_fastpath_call(struct tcb *t)
 {
-    if (!fast_message(t->context.rsi) || t->fault_kind)
+    if (!fast_message(t->context.rsi) || t->fault_kind || pending_abort(t))
         return;
     struct cap_slot *slot = fast_lookup(t, t->context.rdi);
     if (!slot || cap_type(&slot->cap) != CAP_ENDPOINT ||

@@ -6,6 +6,7 @@
 #include "boot_root.h"
 #include "cap_glue.h"
 #include "thread.h"
+#include "atoll/irq.h"
 #include "../arch/x86_64/acpi.h"
 #include "../arch/x86_64/bootmem.h"
 #include "../arch/x86_64/boot_dump.h"
@@ -30,6 +31,8 @@ void kernel_main(uint32_t magic, uint32_t info_phys);
 struct cmdline boot_cmdline;
 static struct mb2_boot boot_info;
 static struct acpi_info acpi;
+/* 0xfee00000-0xfeefffff: local APICs and MSI writes (SDM vol. 3A 10.11). */
+#define MSI_WINDOW_SIZE UINT64_C(0x100000)
 
 extern char __kernel_phys_start[], __kernel_phys_end[];
 
@@ -158,6 +161,22 @@ static void run_test_hook(const char *name)
     }
 }
 
+/* The physical ranges of the devices the kernel drives itself, which no
+ * device untyped may cover: the local APIC and MSI window (a CPU access
+ * there reaches its own local APIC; a DMA write there is an interrupt) and
+ * the I/O APICs. */
+static size_t kernel_mmio(struct phys_range *out, size_t max)
+{
+    size_t n = 0;
+    out[n++] =
+        (struct phys_range){ATOLL_MSI_ADDRESS_BASE, ATOLL_MSI_ADDRESS_BASE + MSI_WINDOW_SIZE};
+    if (acpi.madt_present)
+        out[n++] = (struct phys_range){acpi.lapic_phys, acpi.lapic_phys + PAGE_SIZE};
+    for (uint32_t i = 0; i < acpi.ioapic_count && n < max; i++)
+        out[n++] = (struct phys_range){acpi.ioapics[i].phys, acpi.ioapics[i].phys + PAGE_SIZE};
+    return n;
+}
+
 void kernel_main(uint32_t magic, uint32_t info_phys)
 {
     serial_init(UART_COM1);
@@ -199,7 +218,9 @@ void kernel_main(uint32_t magic, uint32_t info_phys)
             vmx.usable ? "yes" : "no");
     cap_glue_init();
     sched_init();
-    bool have_root = boot_root_task(&boot_info, cpu_online_count());
+    static struct phys_range mmio[BOOT_KERNEL_MMIO_MAX];
+    size_t mmio_count = kernel_mmio(mmio, BOOT_KERNEL_MMIO_MAX);
+    bool have_root = boot_root_task(&boot_info, cpu_online_count(), mmio, mmio_count);
     if (!have_root && boot_cmdline.exit_after_ready) {
         serial_flush();
         platform_leave_emulator(0);

@@ -15,3 +15,5 @@ fuzz-corpus-elf: $(HOST_OUT)/test_elf
 	rm -f tests/fuzz/corpus_elf/*.bin
 	mkdir -p tests/fuzz/corpus_elf
 	$(HOST_OUT)/test_elf --write-corpus tests/fuzz/corpus_elf
+
+$(call host_test,test_range,tests/unit/test_range.c tests/unit/check.c kernel/phys_range.c)

@@ -52,6 +52,9 @@ static void identify(struct cpu_features *f)
     uint32_t max_ext = cpuid(CPUID_LEAF_EXT_MAX, 0).eax;
     if (max_ext >= CPUID_LEAF_INVARIANT)
         f->invariant_tsc = cpuid(CPUID_LEAF_INVARIANT, 0).edx & CPUID_INV_EDX_INVARIANT_TSC;
+    f->phys_bits = max_ext >= CPUID_LEAF_ADDR_SIZES
+                       ? cpuid(CPUID_LEAF_ADDR_SIZES, 0).eax & CPUID_ADDR_EAX_PHYS_BITS_MASK
+                       : CPUID_DEFAULT_PHYS_BITS;
     if (max_ext >= CPUID_LEAF_BRAND0 + BRAND_LEAVES - 1) {
         for (uint32_t i = 0; i < BRAND_LEAVES; i++)
             store_regs(f->brand + 16 * i, cpuid(CPUID_LEAF_BRAND0 + i, 0));
@@ -96,8 +99,8 @@ void cpu_features_init_bsp(void)
     const char *brand = f->brand;
     while (*brand == ' ')
         brand++;
-    kprintf("atoll: cpu %s family 0x%x model 0x%x stepping %u \"%s\"\n", f->vendor, f->family,
-            f->model, f->stepping, brand);
+    kprintf("atoll: cpu %s family 0x%x model 0x%x stepping %u \"%s\" phys-bits %u\n", f->vendor,
+            f->family, f->model, f->stepping, brand, f->phys_bits);
     kprintf("atoll: cpu features:%s%s%s%s%s%s%s%s\n", f->x2apic ? " x2apic" : "",
             f->tsc_deadline ? " tsc-deadline" : "", f->xsave ? " xsave" : "", f->avx ? " avx" : "",
             f->pcid ? " pcid" : "", f->invpcid ? " invpcid" : "",

@@ -21,6 +21,7 @@ struct cpu_features {
     bool x2apic, tsc_deadline, xsave, avx, pcid, invpcid, fsgsbase, invariant_tsc, hypervisor;
     uint64_t xcr0;       /* enabled XSAVE components */
     uint32_t xsave_size; /* bytes for the enabled components */
+    uint32_t phys_bits;  /* MAXPHYADDR */
 };
 
 extern struct cpu_features cpu_features;

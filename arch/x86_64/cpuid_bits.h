@@ -11,6 +11,7 @@
 #define CPUID_LEAF_EXT_INFO     0x80000001u
 #define CPUID_LEAF_BRAND0       0x80000002u
 #define CPUID_LEAF_INVARIANT    0x80000007u
+#define CPUID_LEAF_ADDR_SIZES   0x80000008u
 
 /* Leaf 1 ECX */
 #define CPUID_1_ECX_SSE3         (1u << 0)
@@ -46,5 +47,10 @@
 
 /* Leaf 0x80000007 EDX */
 #define CPUID_INV_EDX_INVARIANT_TSC (1u << 8)
+
+/* Leaf 0x80000008 EAX: physical address bits [7:0]; without the leaf,
+ * 36 (SDM vol. 3A 4.1.4: MAXPHYADDR). */
+#define CPUID_ADDR_EAX_PHYS_BITS_MASK 0xffu
+#define CPUID_DEFAULT_PHYS_BITS       36
 
 #endif

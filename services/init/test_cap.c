@@ -3,6 +3,7 @@
  * the exact error code and the argument it names. */
 #include "tests.h"
 #include "test.h"
+#include "atoll/irq.h"
 
 #define ROOT  ATOLL_SLOT_ROOT_CNODE
 #define DEPTH 64 /* the root CNode's guard makes every index a depth-64 pointer */
@@ -12,6 +13,10 @@ static uint64_t last_free;
 static uint64_t untyped_slot; /* an untyped of at least UNTYPED_MIN_BITS */
 
 #define UNTYPED_MIN_BITS 20
+#define DEVICE_TEST_BITS 20 /* room for a frame and a 64 KiB child */
+#define TEST_MODULE_SIZE 79 /* bytes in ci/data/testmodule.txt */
+#define LOW_MIB          UINT64_C(0x100000)
+#define MSI_WINDOW       UINT64_C(0x100000) /* local APIC / MSI: 0xfee00000-0xfeefffff */
 
 static uint64_t alloc_slot(void)
 {
@@ -66,9 +71,82 @@ static void test_bootinfo(const struct atoll_bootinfo *bi)
                 bi->empty_first, bi->empty_last);
     uint64_t bytes = 0;
     for (uint64_t i = 0; i < bi->untyped_count; i++)
-        bytes += UINT64_C(1) << bi->untyped[i].size_bits;
+        if (!bi->untyped[i].is_device)
+            bytes += UINT64_C(1) << bi->untyped[i].size_bits;
     test_result("bootinfo.untyped_covers_most_memory", bytes >= (UINT64_C(64) << 20),
                 "only %lu KiB of untyped memory", bytes >> 10);
+}
+
+/* Device untypeds: the physical address space that is not RAM, without
+ * the first MiB and the kernel's own devices; they become frames, never
+ * kernel objects. */
+static void test_device_untyped(const struct atoll_bootinfo *bi)
+{
+    uint64_t device = 0, device_bytes = 0;
+    bool ram_after_device = false, overlap_kernel = false, low = false, beyond = false;
+    const uint64_t msi_base = ATOLL_MSI_ADDRESS_BASE, msi_end = msi_base + MSI_WINDOW;
+    for (uint64_t i = 0; i < bi->untyped_count; i++) {
+        const struct atoll_untyped_desc *d = &bi->untyped[i];
+        uint64_t end = d->paddr + (UINT64_C(1) << d->size_bits);
+        if (!d->is_device) {
+            ram_after_device |= device != 0;
+            continue;
+        }
+        if (!device && d->size_bits >= DEVICE_TEST_BITS)
+            device = bi->untyped_first + i;
+        device_bytes += UINT64_C(1) << d->size_bits;
+        overlap_kernel |= d->paddr < msi_end && end > msi_base;
+        low |= d->paddr < LOW_MIB;
+        beyond |= end > (UINT64_C(1) << bi->phys_bits);
+        for (uint64_t j = 0; j < bi->untyped_count; j++) {
+            const struct atoll_untyped_desc *r = &bi->untyped[j];
+            if (!r->is_device && r->paddr < end &&
+                r->paddr + (UINT64_C(1) << r->size_bits) > d->paddr)
+                overlap_kernel = true; /* RAM given twice */
+        }
+    }
+    test_result("bootinfo.device_untyped_present",
+                device != 0 && device_bytes >= (UINT64_C(1) << 30),
+                "device untyped: first slot %lu, %lu MiB", device, device_bytes >> 20);
+    test_result("bootinfo.phys_bits_sane", bi->phys_bits >= 32 && bi->phys_bits <= 52,
+                "phys_bits %lu", bi->phys_bits);
+    TEST_EQ("bootinfo.device_untyped_listed_after_ram", ram_after_device, false);
+    TEST_EQ("bootinfo.device_untyped_not_kernel_or_ram", overlap_kernel, false);
+    TEST_EQ("bootinfo.device_untyped_not_first_mib", low, false);
+    TEST_EQ("bootinfo.device_untyped_below_maxphyaddr", beyond, false);
+    if (!device)
+        return;
+    uint64_t s = alloc_slot();
+    TEST_EQ("untyped.device_into_tcb_refused", retype(device, ATOLL_OBJECT_TCB, 0, s, 1).code,
+            ATOLL_ERR_INVALID_ARGUMENT);
+    TEST_EQ("untyped.device_into_frame_ok", retype(device, ATOLL_OBJECT_FRAME_4K, 0, s, 1).code,
+            ATOLL_OK);
+    uint64_t c = alloc_slot();
+    TEST_EQ("untyped.device_into_child_untyped_ok",
+            retype(device, ATOLL_OBJECT_UNTYPED, 16, c, 1).code, ATOLL_OK);
+    TEST_EQ("untyped.device_child_into_cnode_refused",
+            retype(c, ATOLL_OBJECT_CNODE, 4, alloc_slot(), 1).code, ATOLL_ERR_INVALID_ARGUMENT);
+    atoll_cnode_slot_op(ATOLL_CNODE_REVOKE, ROOT, device, DEPTH);
+}
+
+/* Boot modules besides init's own image: listed by name (the module
+ * string up to its first space) and mapped read-only (ci/data/testmodule.txt
+ * in every boot scenario). */
+static void test_boot_modules(const struct atoll_bootinfo *bi)
+{
+    static const char expect[] = "atoll boot module test: init finds this text";
+    const struct atoll_module_desc *m = NULL;
+    for (uint64_t i = 0; i < bi->module_count && i < ATOLL_BOOTINFO_MAX_MODULES; i++)
+        if (!strcmp(bi->modules[i].name, "testmodule"))
+            m = &bi->modules[i];
+    test_result("bootinfo.test_module_listed", m != NULL, "%lu modules, none named testmodule",
+                bi->module_count);
+    if (!m)
+        return;
+    TEST_EQ("bootinfo.test_module_size", m->size, TEST_MODULE_SIZE);
+    TEST_EQ("bootinfo.test_module_page_aligned", m->vaddr & 0xfff, 0);
+    TEST_EQ("bootinfo.test_module_content",
+            memcmp((const void *)m->vaddr, expect, sizeof expect - 1), 0);
 }
 
 static void test_retype_basics(void)
@@ -213,6 +291,8 @@ void tests_cap(const struct atoll_bootinfo *bi)
     test_bootinfo(bi);
     next_free = bi->empty_first;
     last_free = bi->empty_last;
+    test_device_untyped(bi);
+    test_boot_modules(bi);
     for (uint64_t i = 0; i < bi->untyped_count; i++) {
         if (bi->untyped[i].size_bits >= UNTYPED_MIN_BITS && !bi->untyped[i].is_device) {
             /* Carve a private untyped of exactly UNTYPED_MIN_BITS so that

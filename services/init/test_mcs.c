@@ -66,6 +66,7 @@ static uint64_t report_done; /* notification the clients signal */
 
 /* Arguments of the server and client threads. */
 static uint64_t server_ep, server_reply;
+static volatile uint64_t server_busy; /* work_server is working */
 static uint64_t client_ep, client_work_us, client_pre_spin_us;
 
 static inline uint64_t rdtsc(void)
@@ -267,7 +268,9 @@ static void work_server(uint64_t unused)
     uint64_t ep = server_ep, reply = server_reply;
     struct atoll_syscall_result r = sys(ATOLL_SYS_RECV, ep, 0, 0, 0, reply);
     for (;;) {
+        server_busy = 1;
         work_us(r.mr[0]);
+        server_busy = 0;
         r = sys(ATOLL_SYS_REPLY_RECV, ep, atoll_msginfo(0, 1, 0), r.mr[1] + 1, 0, reply);
     }
 }
@@ -593,8 +596,12 @@ static void test_abort_donated_call(void)
     uint64_t sc = new_sc(0, 2000, 20000, 0);
     atoll_thread_start(tcb, sc, ROOT, ATOLL_SLOT_ROOT_VSPACE, ATOLL_SLOT_ROOT_TCB, PRIO_HIGH,
                        aborting_client, 0, stacks[stack_next++ % THREADS] + STACK);
-    sleep_periods(1); /* the client calls; the server works on its SC */
+    /* The client calls; the server works on its SC. */
+    for (int i = 0; i < 100 && !server_busy; i++)
+        sleep_periods(1);
+    TEST_EQ("abort.setup_server_serving_client", server_busy, 1);
     notify(abort_cap);
+    sleep_periods(1); /* the server needs three of the client's periods */
     TEST_EQ("abort.donated_call_waits_for_its_context", report.error, UINT64_MAX);
     wait_for(report_done);
     TEST_EQ("abort.donated_call_ends_aborted", report.error, ATOLL_ERR_IPC_ABORTED);
@@ -611,6 +618,22 @@ static void test_abort_donated_call(void)
                     "expected at least 2500 us on the next caller's SC, got %lu", used);
     }
     TEST_EQ("abort.invariants_hold", check_invariants(), ATOLL_OK);
+
+    /* The abort signal comes first: the next Call ends at once. */
+    report.error = report.value = UINT64_MAX;
+    notify(abort_cap);
+    uint64_t t2 = make(ATOLL_OBJECT_TCB, 0);
+    atoll_invoke(tcb, ATOLL_TCB_UNBIND_NOTIFICATION, NULL, 0, NULL, 0);
+    TEST_EQ("abort.rebind_notification_ok",
+            atoll_invoke(t2, ATOLL_TCB_BIND_NOTIFICATION, NULL, 0, &n, 1).code, ATOLL_OK);
+    atoll_invoke(t2, ATOLL_TCB_SET_ABORT_MASK, &mask, 1, NULL, 0);
+    atoll_thread_start(t2, new_sc(0, 2000, 20000, 0), ROOT, ATOLL_SLOT_ROOT_VSPACE,
+                       ATOLL_SLOT_ROOT_TCB, PRIO_HIGH, aborting_client, 0,
+                       stacks[stack_next++ % THREADS] + STACK);
+    wait_for(report_done);
+    TEST_EQ("abort.pending_abort_ends_call_at_once", report.error, ATOLL_ERR_IPC_ABORTED);
+    TEST_EQ("abort.pending_abort_reports_bits", report.value, ABORT_BADGE);
+    TEST_EQ("abort.pending_abort_consumed", sys(ATOLL_SYS_POLL, n, 0, 0, 0, 0).badge, 0);
 }
 
 /* The budget of a donated SC runs out in a server with a timeout

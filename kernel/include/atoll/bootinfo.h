@@ -32,6 +32,20 @@ struct atoll_untyped_desc {
     uint8_t reserved[6];
 };
 
+/* A boot module other than the root task's own image (a GRUB `module2`
+ * line: system spec, component images, guest images). The kernel maps it
+ * read-only into the root task at `vaddr` (page-aligned; the bytes past
+ * `size` up to the page end are zero or whatever the loader left) and
+ * keeps its memory out of every untyped. The mapping is permanent and not
+ * described by a capability. */
+#define ATOLL_BOOTINFO_MAX_MODULES 15
+#define ATOLL_MODULE_NAME_MAX      48
+struct atoll_module_desc {
+    char name[ATOLL_MODULE_NAME_MAX]; /* the module string up to its first space, NUL-terminated */
+    uint64_t vaddr;
+    uint64_t size; /* bytes */
+};
+
 struct atoll_bootinfo {
     uint64_t magic;
     uint64_t root_cnode_radix; /* the root CNode has 2^radix slots and a guard of
@@ -43,7 +57,15 @@ struct atoll_bootinfo {
     uint64_t empty_first; /* slots [empty_first, empty_last) are empty */
     uint64_t empty_last;
     uint64_t ioport_first, ioport_last; /* range IOPortControl may issue */
+    /* Untyped memory: RAM first, then device memory (is_device: every
+     * physical address below MAXPHYADDR that is neither RAM nor the first
+     * MiB nor a device the kernel drives itself, such as the local APIC,
+     * the I/O APICs and the IOMMU units; it can only become frames and
+     * smaller device untypeds). */
     struct atoll_untyped_desc untyped[ATOLL_BOOTINFO_MAX_UNTYPED];
+    uint64_t phys_bits; /* MAXPHYADDR */
+    uint64_t module_count;
+    struct atoll_module_desc modules[ATOLL_BOOTINFO_MAX_MODULES];
 };
 
 #endif
