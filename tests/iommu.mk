@@ -37,10 +37,11 @@ IOMMU_KERNEL_CFLAGS = $(if $(KERNEL_CFLAGS),$(KERNEL_CFLAGS),-std=c11 -ffreestan
 	-mgeneral-regs-only -fno-stack-protector -O2 -g -Wall -Wextra -Werror \
 	-Wstrict-prototypes -Wmissing-prototypes -I. -Ikernel -Ikernel/include -MMD -MP)
 
-IOMMU_PORTABLE_SRCS := iommu/dmar.c
+IOMMU_PORTABLE_SRCS := iommu/dmar.c iommu/iopt.c
 IOMMU_TEST_DMAR_SRCS := tests/unit/test_dmar.c tests/unit/check.c tests/unit/host_log.c \
 	tests/unit/fake_mem.c tests/unit/acpi_builder.c tests/unit/dmar_builder.c \
 	tests/unit/testdata.c arch/x86_64/acpi.c iommu/dmar.c
+IOMMU_TEST_IOPT_SRCS := tests/unit/test_iopt.c tests/unit/check.c iommu/iopt.c
 IOMMU_FUZZ_DMAR_SRCS := tests/fuzz/fuzz_dmar.c tests/unit/host_log.c iommu/dmar.c
 
 iommu_objs = $(patsubst %.c,$(IOMMU_OBJ)/%.o,$(1))
@@ -49,15 +50,16 @@ IOMMU_KERNEL_OBJS := $(patsubst %.c,$(IOMMU_KERNEL_OBJ)/%.o,$(IOMMU_PORTABLE_SRC
 
 .PHONY: host-tests fuzzers iommu-freestanding run-iommu-tests fuzz-smoke-dmar fuzz-corpus-dmar
 
-host-tests: $(IOMMU_OUT)/test_dmar iommu-freestanding
+host-tests: $(IOMMU_OUT)/test_dmar $(IOMMU_OUT)/test_iopt iommu-freestanding
 
 fuzzers: $(IOMMU_OUT)/fuzz_dmar
 
 iommu-freestanding: $(IOMMU_KERNEL_OBJS)
 
-run-iommu-tests: $(IOMMU_OUT)/test_dmar iommu-freestanding
+run-iommu-tests: $(IOMMU_OUT)/test_dmar $(IOMMU_OUT)/test_iopt iommu-freestanding
 	@status=0; \
 	$(IOMMU_OUT)/test_dmar || status=1; \
+	$(IOMMU_OUT)/test_iopt || status=1; \
 	exit $$status
 
 fuzz-smoke-dmar: $(IOMMU_OUT)/fuzz_dmar
@@ -73,6 +75,10 @@ fuzz-corpus-dmar: $(IOMMU_OUT)/test_dmar
 	cp tests/data/qemu-q35-iommu/tbl_000000001ffe2303.bin tests/fuzz/corpus_dmar/qemu_q35_iommu.bin
 
 $(IOMMU_OUT)/test_dmar: $(call iommu_objs,$(IOMMU_TEST_DMAR_SRCS))
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^
+
+$(IOMMU_OUT)/test_iopt: $(call iommu_objs,$(IOMMU_TEST_IOPT_SRCS))
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^
 
@@ -92,7 +98,7 @@ $(IOMMU_KERNEL_OBJ)/%.o: %.c
 	@mkdir -p $(@D)
 	$(IOMMU_KERNEL_CC) $(IOMMU_KERNEL_CFLAGS) -c -o $@ $<
 
-IOMMU_ALL_OBJS := $(call iommu_objs,$(sort $(IOMMU_TEST_DMAR_SRCS))) \
+IOMMU_ALL_OBJS := $(call iommu_objs,$(sort $(IOMMU_TEST_DMAR_SRCS) $(IOMMU_TEST_IOPT_SRCS))) \
 	$(call iommu_fuzz_objs,$(IOMMU_FUZZ_DMAR_SRCS)) $(IOMMU_KERNEL_OBJS)
 -include $(IOMMU_ALL_OBJS:.o=.d)
 
