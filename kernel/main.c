@@ -9,6 +9,7 @@
 #include "../arch/x86_64/acpi.h"
 #include "../arch/x86_64/bootmem.h"
 #include "../arch/x86_64/boot_dump.h"
+#include "../iommu/vtd.h"
 #include "../arch/x86_64/cpu.h"
 #include "../arch/x86_64/cpu_features.h"
 #include "../arch/x86_64/ioapic.h"
@@ -188,6 +189,7 @@ void kernel_main(uint32_t magic, uint32_t info_phys)
     timer_init();
     irq_enable();
     timer_selftest();
+    vtd_init(&acpi);
 
     if (!boot_cmdline.nosmp)
         smp_start(&acpi);
@@ -195,7 +197,7 @@ void kernel_main(uint32_t magic, uint32_t info_phys)
     run_test_hook(boot_cmdline.test);
 
     kprintf("atoll: ready cpus=%u mem=%lu iommu=%s vmx=%s\n", cpu_online_count(),
-            mb2_usable_bytes(&boot_info) / MIB, acpi.dmar_present ? "yes" : "no",
+            mb2_usable_bytes(&boot_info) / MIB, vtd_unit_count() > 0 ? "yes" : "no",
             vmx.usable ? "yes" : "no");
     cap_glue_init();
     sched_init();
