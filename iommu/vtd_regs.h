@@ -104,10 +104,11 @@
 #define VTD_GSTS_IRES  (1u << 25)
 #define VTD_GSTS_QIES  (1u << 26)
 #define VTD_GSTS_WBFS  (1u << 27) /* set while a write-buffer flush is in progress */
+#define VTD_GSTS_FLS   (1u << 29) /* fault log pointer latched */
 #define VTD_GSTS_RTPS  (1u << 30)
 #define VTD_GSTS_TES   (1u << 31)
 /* One-shot status bits that must not be echoed back into GCMD. */
-#define VTD_GSTS_ONESHOT (VTD_GSTS_IRTPS | VTD_GSTS_WBFS | VTD_GSTS_RTPS)
+#define VTD_GSTS_ONESHOT (VTD_GSTS_IRTPS | VTD_GSTS_WBFS | VTD_GSTS_FLS | VTD_GSTS_RTPS)
 
 /* 11.4.6 Root table address: legacy format (TTM = 00). */
 #define VTD_RTADDR_TTM_LEGACY (UINT64_C(0) << 10)
