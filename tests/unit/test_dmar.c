@@ -103,8 +103,10 @@ static void expect_lookup(const struct dmar_pci *pci, uint16_t seg, uint8_t bus,
     snprintf(what, sizeof(what), "lookup %x:%02x:%02x.%x (%s expected, got %s)", seg, bus, dev, fn,
              lookup_name(want), lookup_name(r));
     CHECK_I(what, want, r);
-    if (r == DMAR_FOUND && want == DMAR_FOUND)
+    if (r == DMAR_FOUND && want == DMAR_FOUND) {
+        snprintf(what, sizeof(what), "lookup %x:%02x:%02x.%x: unit index", seg, bus, dev, fn);
         CHECK_U(what, want_unit, unit);
+    }
 }
 
 /* ---- The standard table -------------------------------------------------- */
