@@ -200,13 +200,20 @@ static bool register_invalidate_all(const struct vtd_unit *u)
     return poll64(u, iotlb, VTD_IOTLB_IVT, 0) && VTD_IOTLB_IAIG(rd64(u, iotlb)) != 0;
 }
 
-static void queue_descriptor(struct vtd_unit *u, uint64_t lo, uint64_t hi)
+/* Queues one descriptor; false if the queue is full (the unit has not
+ * fetched far enough: one slot always stays empty so that head == tail
+ * means empty, 6.5.2). */
+static bool queue_descriptor(struct vtd_unit *u, uint64_t lo, uint64_t hi)
 {
+    uint32_t head = (uint32_t)((rd64(u, VTD_REG_IQH) & VTD_IQ_OFFSET_MASK) >> VTD_IQ_INDEX_SHIFT);
+    if ((u->iq_tail + 1) % VTD_IQ_DESCS == head)
+        return false;
     volatile uint64_t *q = phys_to_virt(u->iq_phys);
     q[u->iq_tail * 2] = lo;
     q[u->iq_tail * 2 + 1] = hi;
     flush_for_unit(u, &q[u->iq_tail * 2], VTD_IQ_DESC_LEN);
     u->iq_tail = (u->iq_tail + 1) % VTD_IQ_DESCS;
+    return true;
 }
 
 /* Hands the queued descriptors to the unit and waits, through a wait
@@ -215,10 +222,13 @@ static bool queue_submit_and_wait(struct vtd_unit *u)
 {
     *u->wait_status = 0;
     flush_for_unit(u, u->wait_status, sizeof(*u->wait_status));
-    queue_descriptor(u,
-                     VTD_INV_TYPE_WAIT | VTD_INV_WAIT_SW | VTD_INV_WAIT_FN |
-                         VTD_INV_WAIT_SDATA(VTD_WAIT_TOKEN),
-                     u->wait_status_phys & VTD_INV_WAIT_ADDR_MASK);
+    if (!queue_descriptor(u,
+                          VTD_INV_TYPE_WAIT | VTD_INV_WAIT_SW | VTD_INV_WAIT_FN |
+                              VTD_INV_WAIT_SDATA(VTD_WAIT_TOKEN),
+                          u->wait_status_phys & VTD_INV_WAIT_ADDR_MASK)) {
+        kprintf("iommu: unit %u: invalidation queue full\n", u->index);
+        return false;
+    }
     __asm__ volatile("" ::: "memory");
     wr64(u, VTD_REG_IQT, (uint64_t)u->iq_tail << VTD_IQ_INDEX_SHIFT);
     for (uint32_t i = 0; i < VTD_TIMEOUT_US; i++) {
@@ -256,10 +266,14 @@ static bool enable_queued_invalidation(struct vtd_unit *u)
      * invalidations: whatever firmware cached is gone. */
     uint64_t drain = ((u->cap & VTD_CAP_DRD) ? VTD_INV_IOTLB_DR : 0) |
                      ((u->cap & VTD_CAP_DWD) ? VTD_INV_IOTLB_DW : 0);
-    queue_descriptor(u, VTD_INV_TYPE_CONTEXT | VTD_INV_CC_G_GLOBAL, 0);
-    queue_descriptor(u, VTD_INV_TYPE_IOTLB | VTD_INV_IOTLB_G_GLOBAL | drain, 0);
-    if ((u->ecap & VTD_ECAP_IR) != 0)
-        queue_descriptor(u, VTD_INV_TYPE_IEC | VTD_INV_IEC_GLOBAL, 0);
+    bool queued = queue_descriptor(u, VTD_INV_TYPE_CONTEXT | VTD_INV_CC_G_GLOBAL, 0) &&
+                  queue_descriptor(u, VTD_INV_TYPE_IOTLB | VTD_INV_IOTLB_G_GLOBAL | drain, 0);
+    if (queued && (u->ecap & VTD_ECAP_IR) != 0)
+        queued = queue_descriptor(u, VTD_INV_TYPE_IEC | VTD_INV_IEC_GLOBAL, 0);
+    if (!queued) {
+        kprintf("iommu: unit %u: invalidation queue full\n", u->index);
+        return false;
+    }
     return queue_submit_and_wait(u);
 }
 
