@@ -28,7 +28,7 @@ KERNEL_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx
 	-T arch/x86_64/linker.ld
 
 KERNEL_C := $(wildcard arch/x86_64/*.c) $(wildcard kernel/*.c) $(wildcard kernel/cap/*.c) \
-	$(wildcard kernel/sched/*.c) $(wildcard vtx/*.c)
+	$(wildcard kernel/sched/*.c) $(wildcard vtx/*.c) $(wildcard iommu/*.c)
 KERNEL_ASM := $(wildcard arch/x86_64/*.asm)
 KERNEL_OBJ := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) \
 	$(patsubst %.asm,$(BUILD)/k/%.o,$(KERNEL_ASM))

@@ -30,6 +30,9 @@ FORBID_GRUB = r"^error: (?!no suitable video mode found)"
 # A failed user-level test (services/lib/test.c prints "FAIL <name>: ...").
 FORBID_USER_FAIL = r"^FAIL "
 FORBID = [FORBID_EXCEPTION, FORBID_PANIC, FORBID_GRUB, FORBID_USER_FAIL]
+# A remapping unit that was skipped or whose invalidation hung, or a DMAR
+# the parser had to warn about.
+FORBID_IOMMU_TROUBLE = r"^iommu: unit .*(skipped|stuck|failed)|^atoll: warning: dmar: "
 
 BOOT_CMDLINE = "console=ttyS0 atoll.exit=1"
 
@@ -80,7 +83,7 @@ SCENARIOS = [
         smp=1,
         cmdline=BOOT_CMDLINE,
         modules=INIT,
-        expect=[r"atoll: ready cpus=1 .*iommu=no"] + INIT_EXPECT,
+        expect=[r"^iommu: no DMAR table", r"atoll: ready cpus=1 .*iommu=no"] + INIT_EXPECT,
         forbid=FORBID,
         timeout=QEMU_BIOS_TIMEOUT,
     ),
@@ -110,13 +113,22 @@ SCENARIOS = [
     Scenario(
         name="qemu-iommu",
         emulator="qemu",
-        description="intel-iommu (VT-d, interrupt remapping) is found",
+        description="intel-iommu (VT-d, interrupt remapping) is found and brought up: "
+        "root table, queued invalidation proven by a wait descriptor",
         smp=2,
         iommu=True,
         cmdline=BOOT_CMDLINE,
         modules=INIT,
-        expect=[r"atoll: ready cpus=2 .*iommu=yes"] + INIT_EXPECT,
-        forbid=FORBID,
+        expect=[
+            r"^iommu: dmar haw 39 flags 0x1: 1 units, 6 device scopes, 0 rmrrs, 0 warnings",
+            r"^iommu: unit 0 at 0xfed90000 ver 1\.0 sagaw 0x[0-9a-f]+ mgaw \d+ qi=yes ir=yes cm=yes",
+            r"^iommu: unit 0: root table at 0x[0-9a-f]+, queued invalidation on, wait descriptor "
+            r"completed",
+            r"^iommu: 1 of 1 units up",
+            r"atoll: ready cpus=2 .*iommu=yes",
+        ]
+        + INIT_EXPECT,
+        forbid=FORBID + [FORBID_IOMMU_TROUBLE],
         timeout=QEMU_BIOS_TIMEOUT,
     ),
     Scenario(

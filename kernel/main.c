@@ -10,6 +10,7 @@
 #include "../arch/x86_64/acpi.h"
 #include "../arch/x86_64/bootmem.h"
 #include "../arch/x86_64/boot_dump.h"
+#include "../iommu/vtd.h"
 #include "../arch/x86_64/cpu.h"
 #include "../arch/x86_64/cpu_features.h"
 #include "../arch/x86_64/ioapic.h"
@@ -164,7 +165,7 @@ static void run_test_hook(const char *name)
 /* The physical ranges of the devices the kernel drives itself, which no
  * device untyped may cover: the local APIC and MSI window (a CPU access
  * there reaches its own local APIC; a DMA write there is an interrupt) and
- * the I/O APICs. */
+ * the I/O APICs, the IOMMU units. */
 static size_t kernel_mmio(struct phys_range *out, size_t max)
 {
     size_t n = 0;
@@ -174,7 +175,7 @@ static size_t kernel_mmio(struct phys_range *out, size_t max)
         out[n++] = (struct phys_range){acpi.lapic_phys, acpi.lapic_phys + PAGE_SIZE};
     for (uint32_t i = 0; i < acpi.ioapic_count && n < max; i++)
         out[n++] = (struct phys_range){acpi.ioapics[i].phys, acpi.ioapics[i].phys + PAGE_SIZE};
-    return n;
+    return n + vtd_kernel_mmio(out + n, max - n);
 }
 
 void kernel_main(uint32_t magic, uint32_t info_phys)
@@ -207,6 +208,7 @@ void kernel_main(uint32_t magic, uint32_t info_phys)
     timer_init();
     irq_enable();
     timer_selftest();
+    vtd_init(&acpi);
 
     if (!boot_cmdline.nosmp)
         smp_start(&acpi);
@@ -214,7 +216,7 @@ void kernel_main(uint32_t magic, uint32_t info_phys)
     run_test_hook(boot_cmdline.test);
 
     kprintf("atoll: ready cpus=%u mem=%lu iommu=%s vmx=%s\n", cpu_online_count(),
-            mb2_usable_bytes(&boot_info) / MIB, acpi.dmar_present ? "yes" : "no",
+            mb2_usable_bytes(&boot_info) / MIB, vtd_unit_count() > 0 ? "yes" : "no",
             vmx.usable ? "yes" : "no");
     cap_glue_init();
     sched_init();

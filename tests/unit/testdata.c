@@ -39,6 +39,18 @@ static const char *const known_keys[] = {
     "mb2_usable_min",
     "mb2_loader_prefix",
     "mb2_cmdline_contains",
+    /* test_dmar */
+    "dmar_haw",
+    "dmar_flags",
+    "dmar_units",
+    "dmar_unit0_base",
+    "dmar_unit0_all",
+    "dmar_scopes",
+    "dmar_rmrrs",
+    "dmar_covered",
+    "dmar_not_covered",
+    "dmar_ioapic0_sid",
+    "dmar_warnings",
 };
 
 const char *testdata_root(void)
