@@ -39,9 +39,9 @@ USER_CFLAGS := -std=c11 -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie 
 	-fno-stack-protector -fno-asynchronous-unwind-tables \
 	-O2 -g -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
 	-Ikernel/include -Iservices/lib -Ikernel -MMD -MP
-USER_LIB_C := $(wildcard services/lib/*.c) kernel/format.c kernel/string.c
+USER_LIB_C := $(wildcard services/lib/*.c) kernel/format.c kernel/string.c kernel/elf.c
 USER_LIB_OBJ := $(patsubst %.c,$(BUILD)/u/%.o,$(USER_LIB_C)) $(BUILD)/u/services/lib/crt0.o
-USER_PROGRAMS := init bench fuzz
+USER_PROGRAMS := init bench fuzz hello crasher
 USER_ELFS := $(patsubst %,$(BUILD)/services/%.elf,$(USER_PROGRAMS))
 
 # The default command line of `make` and `make run`.

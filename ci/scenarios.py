@@ -29,7 +29,9 @@ FORBID_PANIC = r"PANIC"
 FORBID_GRUB = r"^error: (?!no suitable video mode found)"
 # A failed user-level test (services/lib/test.c prints "FAIL <name>: ...").
 FORBID_USER_FAIL = r"^FAIL "
-FORBID = [FORBID_EXCEPTION, FORBID_PANIC, FORBID_GRUB, FORBID_USER_FAIL]
+# A test domain (services/crasher) whose forbidden write went through.
+FORBID_DOMAIN_FAIL = r"^crasher: FAIL"
+FORBID = [FORBID_EXCEPTION, FORBID_PANIC, FORBID_GRUB, FORBID_USER_FAIL, FORBID_DOMAIN_FAIL]
 # A remapping unit that was skipped or whose invalidation hung, or a DMAR
 # the parser had to warn about.
 FORBID_IOMMU_TROUBLE = r"^iommu: unit .*(skipped|stuck|failed)|^atoll: warning: dmar: "
@@ -43,6 +45,8 @@ BOOT_CMDLINE = "console=ttyS0 atoll.exit=1"
 INIT = [
     (os.path.join(ROOT, "build", "services", "init.elf"), "init"),
     (os.path.join(ROOT, "ci", "data", "testmodule.txt"), "testmodule extra words"),
+    (os.path.join(ROOT, "build", "services", "hello.elf"), "hello"),
+    (os.path.join(ROOT, "build", "services", "crasher.elf"), "crasher"),
 ]
 INIT_EXPECT = [
     r"^init: (\d+) passed, 0 failed",

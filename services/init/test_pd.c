@@ -1,0 +1,140 @@
+/* Protection domains loaded from boot modules (services/lib/pd.c): the
+ * `hello` domain reports over the endpoint it was given, the `crasher`
+ * domain touches memory it was not given; its fault reaches init, which
+ * reports it by the domain's name, and hello keeps running. */
+#include "tests.h"
+#include "test.h"
+#include "pd.h"
+
+#define ROOT    ATOLL_SLOT_ROOT_CNODE
+#define DEPTH   64
+#define UT_BITS 23 /* 8 MiB: two small domains with their tables */
+/* Slots for this group, after what the other groups use. */
+#define SLOTS_FROM        3600 /* to the end of the root CNode */
+#define SCRATCH_VA        UINT64_C(0x0000500000000000)
+#define DOMAIN_PRIO       100 /* below init: init waits, the domains share a core */
+#define DOMAIN_US         5000
+#define HELLO_ARG         21
+#define HELLO_MAGIC       0x600d
+#define HELLO_BADGE       0x1
+#define FAULT_BADGE       0x100 /* + domain index */
+#define CRASHER_ADDRESS   UINT64_C(0x0000000010000000)
+#define EXPECTED_MESSAGES 3 /* hello twice, one fault */
+
+static const struct atoll_module_desc *module(const struct atoll_bootinfo *bi, const char *name)
+{
+    for (uint64_t i = 0; i < bi->module_count && i < ATOLL_BOOTINFO_MAX_MODULES; i++)
+        if (!strcmp(bi->modules[i].name, name))
+            return &bi->modules[i];
+    return NULL;
+}
+
+void tests_pd(const struct atoll_bootinfo *bi)
+{
+    const struct atoll_module_desc *hello = module(bi, "hello");
+    const struct atoll_module_desc *crasher = module(bi, "crasher");
+    if (!hello || !crasher) {
+        printf("init: no hello/crasher boot modules: protection-domain tests skipped\n");
+        return;
+    }
+    struct pd_env env = {
+        .cnode = ROOT,
+        .next_slot = bi->empty_first + SLOTS_FROM,
+        .last_slot = bi->empty_last,
+        .vspace = ATOLL_SLOT_ROOT_VSPACE,
+        .self_tcb = ATOLL_SLOT_ROOT_TCB,
+        .scratch_va = SCRATCH_VA,
+    };
+    uint64_t code = ATOLL_ERR_NOT_ENOUGH_MEMORY;
+    env.untyped = env.next_slot++;
+    for (uint64_t i = 0; i < bi->untyped_count && code != ATOLL_OK; i++)
+        if (bi->untyped[i].size_bits > UT_BITS && !bi->untyped[i].is_device)
+            code = atoll_untyped_retype(bi->untyped_first + i, ATOLL_OBJECT_UNTYPED, UT_BITS, ROOT,
+                                        0, 0, env.untyped, 1)
+                       .code;
+    TEST_EQ("pd.setup_untyped", code, ATOLL_OK);
+    uint64_t ep = env.next_slot++;
+    atoll_untyped_retype(env.untyped, ATOLL_OBJECT_ENDPOINT, 0, ROOT, 0, 0, ep, 1);
+    uint64_t reply = env.next_slot++;
+    atoll_untyped_retype(env.untyped, ATOLL_OBJECT_REPLY, 0, ROOT, 0, 0, reply, 1);
+    uint64_t report = env.next_slot++;
+    atoll_cnode_copy_op(ATOLL_CNODE_MINT, ROOT, report, DEPTH, ROOT, ep, DEPTH, ATOLL_RIGHT_WRITE,
+                        HELLO_BADGE);
+
+    /* A broken image is refused before anything is made. */
+    struct pd domains[2];
+    uint64_t detail;
+    const char *what;
+    static const uint8_t not_elf[64] = {'n', 'o', 't'};
+    struct pd_params bad = {.name = "broken",
+                            .image = not_elf,
+                            .image_size = sizeof not_elf,
+                            .priority = DOMAIN_PRIO,
+                            .budget_us = DOMAIN_US,
+                            .period_us = DOMAIN_US};
+    TEST_EQ("pd.non_elf_image_refused", pd_create(&env, &bad, &domains[0], &detail, &what),
+            PD_ERR_ELF);
+
+    struct pd_params params[2] = {
+        {.name = "hello",
+         .image = (const void *)hello->vaddr,
+         .image_size = hello->size,
+         .priority = DOMAIN_PRIO,
+         .budget_us = DOMAIN_US,
+         .period_us = DOMAIN_US,
+         .fault_ep = ep,
+         .fault_badge = FAULT_BADGE + 0,
+         .arg = HELLO_ARG,
+         .caps = &report,
+         .cap_count = 1},
+        {.name = "crasher",
+         .image = (const void *)crasher->vaddr,
+         .image_size = crasher->size,
+         .priority = DOMAIN_PRIO,
+         .budget_us = DOMAIN_US,
+         .period_us = DOMAIN_US,
+         .fault_ep = ep,
+         .fault_badge = FAULT_BADGE + 1},
+    };
+    for (unsigned i = 0; i < 2; i++) {
+        enum pd_error e = pd_create(&env, &params[i], &domains[i], &detail, &what);
+        test_result(i ? "pd.create_crasher" : "pd.create_hello", e == PD_OK,
+                    "error %d at %s (detail %lu)", e, what ? what : "?", detail);
+        if (e != PD_OK)
+            return;
+    }
+    test_result("pd.image_pages_and_tables",
+                domains[0].pages > PD_STACK_PAGES + 1 && domains[0].tables >= 3,
+                "%lu pages, %lu tables", domains[0].pages, domains[0].tables);
+
+    unsigned hello_reports = 0, faults = 0;
+    bool hello_after_fault = false, words_ok = true;
+    for (unsigned n = 0; n < EXPECTED_MESSAGES; n++) {
+        uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+        struct atoll_syscall_result r = atoll_syscall_reply(ATOLL_SYS_RECV, ep, 0, mr, reply);
+        if (r.badge == HELLO_BADGE) {
+            hello_reports++;
+            hello_after_fault |= faults > 0;
+            words_ok &= r.mr[0] == HELLO_ARG * 2 && r.mr[1] == HELLO_MAGIC;
+        } else if (r.badge >= FAULT_BADGE && r.badge < FAULT_BADGE + 2) {
+            const struct pd *d = &domains[r.badge - FAULT_BADGE];
+            /* The supervisor's report: by name; the domain stays stopped
+             * (no reply), every other domain carries on. */
+            printf("init: domain %s: fault %lu at address 0x%lx (rip 0x%lx); domain stopped\n",
+                   d->name, atoll_msginfo_label(r.info), r.mr[0], r.mr[2]);
+            faults++;
+            TEST_EQ("pd.fault_from_crasher", r.badge, FAULT_BADGE + 1);
+            TEST_EQ("pd.fault_is_page_fault", atoll_msginfo_label(r.info), ATOLL_FAULT_VM);
+            TEST_EQ("pd.fault_address", r.mr[0], CRASHER_ADDRESS);
+        } else {
+            test_result("pd.unexpected_message", false, "badge 0x%lx", r.badge);
+        }
+    }
+    TEST_EQ("pd.hello_reported_twice", hello_reports, 2);
+    TEST_EQ("pd.hello_words", words_ok, true);
+    TEST_EQ("pd.one_fault", faults, 1);
+    (void)hello_after_fault; /* order depends on scheduling; both must arrive */
+    /* Revoking the untyped tears both domains down. */
+    TEST_EQ("pd.revoke_destroys_domains",
+            atoll_cnode_slot_op(ATOLL_CNODE_REVOKE, ROOT, env.untyped, DEPTH).code, ATOLL_OK);
+}

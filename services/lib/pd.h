@@ -1,0 +1,72 @@
+/* Protection domains built at run time from an ELF image (issue 5's init
+ * loader uses this for every domain of the system description): a CNode,
+ * a VSpace with the image's segments copied into fresh frames, a stack, an
+ * IPC buffer, a TCB on its own scheduling context, a fault endpoint badge.
+ *
+ * All objects come from the parent's untyped memory and are named by
+ * slots of the parent's root CNode (depth-64 capability pointers, as the
+ * root task's: slot i is pointer i). The parent fills frames by mapping
+ * them at a scratch page of its own address space, one at a time. */
+#ifndef ATOLL_USER_PD_H
+#define ATOLL_USER_PD_H
+
+#include "atoll.h"
+
+/* What the parent lends to the builder. */
+struct pd_env {
+    uint64_t cnode;     /* the parent's root CNode (slot i is pointer i) */
+    uint64_t next_slot; /* free slots [next_slot, last_slot) in it */
+    uint64_t last_slot;
+    uint64_t untyped;    /* retyped from; large enough for every object */
+    uint64_t vspace;     /* the parent's VSpace */
+    uint64_t self_tcb;   /* the parent's TCB: authority for priorities */
+    uint64_t scratch_va; /* a page of the parent's address space, unused */
+};
+
+/* Layout of every domain's address space (the image is where it was
+ * linked, services/lib/user.ld). */
+#define PD_STACK_TOP        UINT64_C(0x00007ffffff00000)
+#define PD_STACK_PAGES      8
+#define PD_IPC_BUFFER       UINT64_C(0x00007ffffff11000)
+#define PD_CNODE_RADIX      8 /* with a guard: slot i is pointer i at depth 64 */
+#define PD_NAME_MAX         32
+#define PD_FIRST_GIVEN_SLOT 1 /* slot 0 stays empty, as the null pointer */
+
+struct pd_params {
+    const char *name;
+    const void *image; /* ELF bytes */
+    size_t image_size;
+    uint8_t priority;
+    uint64_t budget_us, period_us; /* budget == period: round robin */
+    uint64_t core;
+    uint64_t fault_ep;    /* endpoint in the parent for faults, 0: none */
+    uint64_t fault_badge; /* badge the domain's faults carry */
+    uint64_t arg;         /* rdi at the entry point */
+    /* Capabilities of the parent's (pointers) copied into the domain's
+     * CNode at slots PD_FIRST_GIVEN_SLOT, PD_FIRST_GIVEN_SLOT + 1, ... */
+    const uint64_t *caps;
+    size_t cap_count;
+};
+
+struct pd {
+    char name[PD_NAME_MAX];
+    uint64_t cnode, vspace, tcb, sc, ipc_buffer; /* slots in the parent's CNode */
+    uint64_t entry;
+    uint64_t pages;  /* frames mapped (image, stack, IPC buffer) */
+    uint64_t tables; /* page tables created */
+};
+
+enum pd_error {
+    PD_OK = 0,
+    PD_ERR_ELF,      /* the image is not a loadable executable (detail: elf_error) */
+    PD_ERR_NO_SLOTS, /* the parent's free slots ran out */
+    PD_ERR_KERNEL,   /* an invocation failed (detail: the error code) */
+};
+
+/* Builds the domain and starts it. On failure, `*detail` says more and
+ * `what` (if not NULL) names the step; the objects made so far stay in the
+ * parent's slots (revoking the untyped removes them). */
+enum pd_error pd_create(struct pd_env *env, const struct pd_params *p, struct pd *out,
+                        uint64_t *detail, const char **what);
+
+#endif
