@@ -40,8 +40,12 @@ USER_CFLAGS := -std=c11 -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie 
 	-O2 -g -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
 	-Ikernel/include -Iservices/lib -Ikernel -MMD -MP
 USER_LIB_C := $(wildcard services/lib/*.c) kernel/format.c kernel/string.c kernel/elf.c
-USER_LIB_OBJ := $(patsubst %.c,$(BUILD)/u/%.o,$(USER_LIB_C)) $(BUILD)/u/services/lib/crt0.o
-USER_PROGRAMS := init bench fuzz hello crasher
+USER_LIB_OBJ := $(patsubst %.c,$(BUILD)/u/%.o,$(USER_LIB_C))
+USER_CRT0 := $(BUILD)/u/services/lib/crt0.o
+# An archive: a program links only the members it uses (the component
+# library's main() only into programs that have none of their own).
+USER_LIB := $(BUILD)/u/libatoll.a
+USER_PROGRAMS := init bench fuzz hello crasher ping pong
 USER_ELFS := $(patsubst %,$(BUILD)/services/%.elf,$(USER_PROGRAMS))
 
 # The default command line of `make` and `make run`.
@@ -78,11 +82,16 @@ $(BUILD)/u/%.o: %.asm
 # prerequisites would be replaced by the stem.
 user_program_objs = $(patsubst %.c,$(BUILD)/u/%.o,$(wildcard services/$(1)/*.c))
 
-$(BUILD)/services/%.elf: $(USER_LIB_OBJ) services/lib/user.ld $$(call user_program_objs,$$*)
+$(USER_LIB): $(USER_LIB_OBJ)
+	@echo "  AR [U]  $@"
+	@rm -f $@
+	@$(AR) rcs $@ $^
+
+$(BUILD)/services/%.elf: $(USER_CRT0) $(USER_LIB) services/lib/user.ld $$(call user_program_objs,$$*)
 	@mkdir -p $(dir $@)
 	@echo "  LD [U]  $@"
 	@$(LD) -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T services/lib/user.ld \
-		$(filter %.o,$^) -o $@
+		$(filter %.o,$^) $(USER_LIB) -o $@
 
 $(BUILD)/kernel.elf: $(KERNEL_OBJ) arch/x86_64/linker.ld
 	@echo "  LD      $@"

@@ -47,6 +47,8 @@ INIT = [
     (os.path.join(ROOT, "ci", "data", "testmodule.txt"), "testmodule extra words"),
     (os.path.join(ROOT, "build", "services", "hello.elf"), "hello"),
     (os.path.join(ROOT, "build", "services", "crasher.elf"), "crasher"),
+    (os.path.join(ROOT, "build", "services", "ping.elf"), "ping"),
+    (os.path.join(ROOT, "build", "services", "pong.elf"), "pong"),
 ]
 INIT_EXPECT = [
     r"^init: (\d+) passed, 0 failed",

@@ -3,10 +3,11 @@
  * capability it was given, twice, so that init can see it keeps running
  * while another domain faults. */
 #include "atoll.h"
+#include "pd.h"
 
 int main(uint64_t arg);
 
-#define REPORT_EP   1 /* PD_FIRST_GIVEN_SLOT */
+#define REPORT_EP   PD_FIRST_GIVEN_SLOT
 #define REPORTS     2
 #define HELLO_MAGIC 0x600d
 

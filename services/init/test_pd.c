@@ -20,6 +20,16 @@
 #define FAULT_BADGE       0x100 /* + domain index */
 #define CRASHER_ADDRESS   UINT64_C(0x0000000010000000)
 #define EXPECTED_MESSAGES 3 /* hello twice, one fault */
+/* services/ping and services/pong: channels and values. */
+#define SERVER_PRIO       110 /* a PPC server above its client */
+#define PING_BADGE        0x2
+#define PING_CH_PONG      0
+#define PING_CH_SERVER    1
+#define PONG_CH_PING      3
+#define PONG_CH_CLIENT    5
+#define PING_ROUNDS       10
+#define PING_ASK          41
+#define PONG_LABEL_ANSWER 2
 
 static const struct atoll_module_desc *module(const struct atoll_bootinfo *bi, const char *name)
 {
@@ -27,6 +37,69 @@ static const struct atoll_module_desc *module(const struct atoll_bootinfo *bi, c
         if (!strcmp(bi->modules[i].name, name))
             return &bi->modules[i];
     return NULL;
+}
+
+/* Two components (services/lib/component.c) wired by hand as the system
+ * description will wire them: a notification channel (ping 0 <-> pong 3)
+ * and a PPC (ping 1 -> pong 5, pong at the higher priority). */
+static void test_components(struct pd_env *env, const struct atoll_bootinfo *bi, uint64_t ep,
+                            uint64_t reply)
+{
+    const struct atoll_module_desc *ping = module(bi, "ping");
+    const struct atoll_module_desc *pong = module(bi, "pong");
+    if (!ping || !pong) {
+        printf("init: no ping/pong boot modules: component tests skipped\n");
+        return;
+    }
+    uint64_t report = env->next_slot++;
+    atoll_cnode_copy_op(ATOLL_CNODE_MINT, ROOT, report, DEPTH, ROOT, ep, DEPTH, ATOLL_RIGHT_WRITE,
+                        PING_BADGE);
+    struct pd_params params[2] = {
+        {.name = "ping",
+         .image = (const void *)ping->vaddr,
+         .image_size = ping->size,
+         .priority = DOMAIN_PRIO,
+         .budget_us = DOMAIN_US,
+         .period_us = DOMAIN_US,
+         .fault_ep = ep,
+         .fault_badge = FAULT_BADGE + 2,
+         .caps = &report,
+         .cap_count = 1,
+         .start_suspended = true},
+        {.name = "pong",
+         .image = (const void *)pong->vaddr,
+         .image_size = pong->size,
+         .priority = SERVER_PRIO,
+         .budget_us = DOMAIN_US,
+         .period_us = DOMAIN_US,
+         .fault_ep = ep,
+         .fault_badge = FAULT_BADGE + 3,
+         .start_suspended = true},
+    };
+    struct pd d[2];
+    uint64_t detail;
+    const char *what;
+    for (unsigned i = 0; i < 2; i++) {
+        enum pd_error e = pd_create(env, &params[i], &d[i], &detail, &what);
+        test_result(i ? "component.create_pong" : "component.create_ping", e == PD_OK,
+                    "error %d at %s (detail %lu)", e, what ? what : "?", detail);
+        if (e != PD_OK)
+            return;
+    }
+    TEST_EQ("component.connect_notification",
+            pd_connect_notification(env, &d[0], PING_CH_PONG, &d[1], PONG_CH_PING), true);
+    TEST_EQ("component.connect_ppc",
+            pd_connect_ppc(env, &d[0], PING_CH_SERVER, &d[1], PONG_CH_CLIENT), true);
+    TEST_EQ("component.channel_id_out_of_range_refused",
+            pd_connect_notification(env, &d[0], PD_CHANNELS, &d[1], 0), false);
+    TEST_EQ("component.start", pd_start(&d[1]) && pd_start(&d[0]), true);
+    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+    struct atoll_syscall_result r = atoll_syscall_reply(ATOLL_SYS_RECV, ep, 0, mr, reply);
+    TEST_EQ("component.report_from_ping", r.badge, PING_BADGE);
+    TEST_EQ("component.notification_round_trips", r.mr[0], PING_ROUNDS);
+    TEST_EQ("component.ppc_answer", r.mr[1], PING_ASK + 1);
+    TEST_EQ("component.ppc_answer_label", r.mr[2], PONG_LABEL_ANSWER);
+    TEST_EQ("component.events_counted", r.mr[3], PING_ROUNDS);
 }
 
 void tests_pd(const struct atoll_bootinfo *bi)
@@ -134,7 +207,8 @@ void tests_pd(const struct atoll_bootinfo *bi)
     TEST_EQ("pd.hello_words", words_ok, true);
     TEST_EQ("pd.one_fault", faults, 1);
     (void)hello_after_fault; /* order depends on scheduling; both must arrive */
-    /* Revoking the untyped tears both domains down. */
+    test_components(&env, bi, ep, reply);
+    /* Revoking the untyped tears every domain down. */
     TEST_EQ("pd.revoke_destroys_domains",
             atoll_cnode_slot_op(ATOLL_CNODE_REVOKE, ROOT, env.untyped, DEPTH).code, ATOLL_OK);
 }

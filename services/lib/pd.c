@@ -145,8 +145,21 @@ static bool build_domain(struct build *b, const struct pd_params *p, const struc
     if (!add_page(b, PD_IPC_BUFFER, NULL, 0, 0, ATOLL_RIGHTS_RW, 0, &pd->ipc_buffer))
         return false;
 
-    /* The thread. */
-    if (!make(b, ATOLL_OBJECT_TCB, 0, &pd->tcb, "tcb"))
+    /* The thread and its input: an endpoint, a notification bound to the
+     * thread (signals arrive in the same Recv), a reply object. */
+    if (!make(b, ATOLL_OBJECT_TCB, 0, &pd->tcb, "tcb") ||
+        !make(b, ATOLL_OBJECT_ENDPOINT, 0, &pd->endpoint, "endpoint") ||
+        !make(b, ATOLL_OBJECT_NOTIFICATION, 0, &pd->notification, "notification") ||
+        !check(b,
+               atoll_cnode_copy_op(ATOLL_CNODE_COPY, pd->cnode, PD_SLOT_INPUT, DEPTH, env->cnode,
+                                   pd->endpoint, DEPTH, ATOLL_RIGHTS_ALL, 0),
+               "input endpoint") ||
+        !check(b,
+               atoll_untyped_retype(env->untyped, ATOLL_OBJECT_REPLY, 0, env->cnode, pd->cnode,
+                                    DEPTH, PD_SLOT_REPLY, 1),
+               "reply object") ||
+        !check(b, atoll_invoke(pd->tcb, ATOLL_TCB_BIND_NOTIFICATION, NULL, 0, &pd->notification, 1),
+               "bind notification"))
         return false;
     uint64_t caps[3] = {pd->cnode, pd->vspace, pd->ipc_buffer};
     uint64_t ipc = PD_IPC_BUFFER;
@@ -192,7 +205,7 @@ static bool build_domain(struct build *b, const struct pd_params *p, const struc
                "bind scheduling context"))
         return false;
     uint64_t regs[2 + ATOLL_REG_RDI + 1] = {0};
-    regs[0] = 1; /* resume */
+    regs[0] = !p->start_suspended; /* resume */
     regs[1] = ATOLL_REG_RDI + 1;
     regs[2 + ATOLL_REG_RIP] = elf->entry;
     regs[2 + ATOLL_REG_RSP] = PD_STACK_TOP;
@@ -224,4 +237,39 @@ enum pd_error pd_create(struct pd_env *env, const struct pd_params *p, struct pd
     if (what)
         *what = b.what;
     return result;
+}
+
+bool pd_start(struct pd *pd)
+{
+    return atoll_invoke(pd->tcb, ATOLL_TCB_RESUME, NULL, 0, NULL, 0).code == ATOLL_OK;
+}
+
+/* Mints the parent's capability `src` with `badge` and `rights` into the
+ * domain's slot `slot`. */
+static bool give(struct pd_env *env, struct pd *to, uint64_t slot, uint64_t src, uint64_t rights,
+                 uint64_t badge)
+{
+    return atoll_cnode_copy_op(ATOLL_CNODE_MINT, to->cnode, slot, DEPTH, env->cnode, src, DEPTH,
+                               rights, badge)
+               .code == ATOLL_OK;
+}
+
+bool pd_connect_notification(struct pd_env *env, struct pd *a, unsigned ch_a, struct pd *b,
+                             unsigned ch_b)
+{
+    if (ch_a >= PD_CHANNELS || ch_b >= PD_CHANNELS)
+        return false;
+    return give(env, a, PD_SLOT_NOTIFY(ch_a), b->notification, ATOLL_RIGHT_WRITE,
+                UINT64_C(1) << ch_b) &&
+           give(env, b, PD_SLOT_NOTIFY(ch_b), a->notification, ATOLL_RIGHT_WRITE,
+                UINT64_C(1) << ch_a);
+}
+
+bool pd_connect_ppc(struct pd_env *env, struct pd *client, unsigned ch_client, struct pd *server,
+                    unsigned ch_server)
+{
+    if (ch_client >= PD_CHANNELS || ch_server >= PD_CHANNELS)
+        return false;
+    return give(env, client, PD_SLOT_PPC(ch_client), server->endpoint,
+                ATOLL_RIGHT_WRITE | ATOLL_RIGHT_GRANT_REPLY, PD_PPC_BADGE_FLAG | ch_server);
 }

@@ -25,12 +25,22 @@ struct pd_env {
 
 /* Layout of every domain's address space (the image is where it was
  * linked, services/lib/user.ld). */
-#define PD_STACK_TOP        UINT64_C(0x00007ffffff00000)
-#define PD_STACK_PAGES      8
-#define PD_IPC_BUFFER       UINT64_C(0x00007ffffff11000)
-#define PD_CNODE_RADIX      8 /* with a guard: slot i is pointer i at depth 64 */
-#define PD_NAME_MAX         32
-#define PD_FIRST_GIVEN_SLOT 1 /* slot 0 stays empty, as the null pointer */
+#define PD_STACK_TOP   UINT64_C(0x00007ffffff00000)
+#define PD_STACK_PAGES 8
+#define PD_IPC_BUFFER  UINT64_C(0x00007ffffff11000)
+#define PD_CNODE_RADIX 8 /* with a guard: slot i is pointer i at depth 64 */
+#define PD_NAME_MAX    32
+
+/* The domain's CSpace (slot i is pointer i; slot 0 stays empty): */
+#define PD_SLOT_INPUT       1  /* its endpoint: PPC calls, and its bound notification */
+#define PD_SLOT_REPLY       2  /* its reply object for the calls it serves */
+#define PD_FIRST_GIVEN_SLOT 4  /* pd_params.caps */
+#define PD_CHANNELS         63 /* channel ids 0..62 */
+#define PD_SLOT_NOTIFY(ch)  (UINT64_C(16) + (ch)) /* Signal: the peer's notification */
+#define PD_SLOT_PPC(ch)     (UINT64_C(80) + (ch)) /* Call: the server's endpoint */
+/* A PPC endpoint capability's badge: this flag and the server's channel
+ * id (notification badges are channel bits 0..62, never bit 63). */
+#define PD_PPC_BADGE_FLAG (UINT64_C(1) << 63)
 
 struct pd_params {
     const char *name;
@@ -46,11 +56,13 @@ struct pd_params {
      * CNode at slots PD_FIRST_GIVEN_SLOT, PD_FIRST_GIVEN_SLOT + 1, ... */
     const uint64_t *caps;
     size_t cap_count;
+    bool start_suspended; /* connect channels first, then pd_start() */
 };
 
 struct pd {
     char name[PD_NAME_MAX];
     uint64_t cnode, vspace, tcb, sc, ipc_buffer; /* slots in the parent's CNode */
+    uint64_t endpoint, notification;             /* its input: the parent mints from these */
     uint64_t entry;
     uint64_t pages;  /* frames mapped (image, stack, IPC buffer) */
     uint64_t tables; /* page tables created */
@@ -63,10 +75,23 @@ enum pd_error {
     PD_ERR_KERNEL,   /* an invocation failed (detail: the error code) */
 };
 
-/* Builds the domain and starts it. On failure, `*detail` says more and
+/* Builds the domain (with its input endpoint, bound notification and
+ * reply object) and starts it, unless `start_suspended`: then
+ * pd_start() does. On failure, `*detail` says more and
  * `what` (if not NULL) names the step; the objects made so far stay in the
  * parent's slots (revoking the untyped removes them). */
 enum pd_error pd_create(struct pd_env *env, const struct pd_params *p, struct pd *out,
                         uint64_t *detail, const char **what);
+bool pd_start(struct pd *pd);
+
+/* A notification channel: `a` signals `b` through its channel `ch_a`, and
+ * `b` sees it as channel `ch_b`; and the other way round. Call before the
+ * domains run (or they may signal an empty slot). */
+bool pd_connect_notification(struct pd_env *env, struct pd *a, unsigned ch_a, struct pd *b,
+                             unsigned ch_b);
+/* A protected procedure call: `client` calls `server` through its channel
+ * `ch_client`; the server sees channel `ch_server`. */
+bool pd_connect_ppc(struct pd_env *env, struct pd *client, unsigned ch_client, struct pd *server,
+                    unsigned ch_server);
 
 #endif

@@ -1,0 +1,97 @@
+/* The component event loop; see component.h. Linked from the library
+ * archive only into programs without a main() of their own. */
+#include "component.h"
+
+int main(uint64_t arg);
+
+static uint64_t argument;
+static uint64_t events;
+
+uint64_t component_argument(void)
+{
+    return argument;
+}
+
+uint64_t component_events(void)
+{
+    return events;
+}
+
+/* Weak (a GNU extension, as in libmicrokit): a component that serves no
+ * PPC need not define protected(). */
+__attribute__((weak)) struct ppc_msg protected(channel_t ch, struct ppc_msg m)
+{
+    (void)ch;
+    (void)m;
+    return (struct ppc_msg){.label = PPC_LABEL_NO_SERVER, .count = 0};
+}
+
+void component_notify(channel_t ch)
+{
+    if (ch >= PD_CHANNELS)
+        return;
+    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+    atoll_syscall(ATOLL_SYS_SIGNAL, PD_SLOT_NOTIFY(ch), 0, mr);
+}
+
+struct ppc_msg component_ppcall(channel_t ch, struct ppc_msg m)
+{
+    struct ppc_msg answer = {.label = PPC_LABEL_NO_SERVER, .count = 0};
+    if (ch >= PD_CHANNELS || m.count > ATOLL_MSG_REGISTERS)
+        return answer;
+    struct atoll_syscall_result r =
+        atoll_syscall(ATOLL_SYS_CALL, PD_SLOT_PPC(ch), atoll_msginfo(m.label, m.count, 0), m.words);
+    if (r.error) {
+        answer.words[0] = r.error;
+        return answer;
+    }
+    answer.label = atoll_msginfo_label(r.info);
+    answer.count = atoll_msginfo_length(r.info);
+    if (answer.count > ATOLL_MSG_REGISTERS)
+        answer.count = ATOLL_MSG_REGISTERS;
+    for (unsigned i = 0; i < answer.count; i++)
+        answer.words[i] = r.mr[i];
+    return answer;
+}
+
+static void deliver_signals(uint64_t bits)
+{
+    for (channel_t ch = 0; ch < PD_CHANNELS; ch++) {
+        if (bits & (UINT64_C(1) << ch)) {
+            events++;
+            notified(ch);
+        }
+    }
+}
+
+int main(uint64_t arg)
+{
+    argument = arg;
+    init();
+    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+    struct atoll_syscall_result r =
+        atoll_syscall_reply(ATOLL_SYS_RECV, PD_SLOT_INPUT, 0, mr, PD_SLOT_REPLY);
+    for (;;) {
+        if (r.error) { /* nothing to answer: wait again */
+            r = atoll_syscall_reply(ATOLL_SYS_RECV, PD_SLOT_INPUT, 0, mr, PD_SLOT_REPLY);
+            continue;
+        }
+        if (!(r.badge & PD_PPC_BADGE_FLAG)) {
+            deliver_signals(r.badge);
+            r = atoll_syscall_reply(ATOLL_SYS_RECV, PD_SLOT_INPUT, 0, mr, PD_SLOT_REPLY);
+            continue;
+        }
+        struct ppc_msg m = {.label = atoll_msginfo_label(r.info),
+                            .count = atoll_msginfo_length(r.info)};
+        if (m.count > ATOLL_MSG_REGISTERS)
+            m.count = ATOLL_MSG_REGISTERS;
+        for (unsigned i = 0; i < m.count; i++)
+            m.words[i] = r.mr[i];
+        events++;
+        struct ppc_msg a = protected((channel_t)(r.badge & ~PD_PPC_BADGE_FLAG), m);
+        if (a.count > ATOLL_MSG_REGISTERS)
+            a.count = ATOLL_MSG_REGISTERS;
+        r = atoll_syscall_reply(ATOLL_SYS_REPLY_RECV, PD_SLOT_INPUT,
+                                atoll_msginfo(a.label, a.count, 0), a.words, PD_SLOT_REPLY);
+    }
+}

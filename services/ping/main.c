@@ -1,0 +1,33 @@
+/* Test component (services/lib/component.h): bounces a notification off
+ * `pong` ROUNDS times, then calls pong's protected procedure and reports
+ * both results to init over the endpoint init gave it. */
+#include "component.h"
+
+#define CH_PONG   0
+#define CH_SERVER 1
+#define ROUNDS    10
+#define ASK       41
+#define REPORT_EP PD_FIRST_GIVEN_SLOT
+
+static unsigned rounds;
+
+void init(void)
+{
+    printf("ping: started\n");
+    component_notify(CH_PONG);
+}
+
+void notified(channel_t ch)
+{
+    if (ch != CH_PONG)
+        return;
+    if (++rounds < ROUNDS) {
+        component_notify(CH_PONG);
+        return;
+    }
+    struct ppc_msg a =
+        component_ppcall(CH_SERVER, (struct ppc_msg){.label = 1, .count = 1, .words = {ASK}});
+    printf("ping: %u round trips, server answered %lu (label %lu)\n", rounds, a.words[0], a.label);
+    uint64_t mr[ATOLL_MSG_REGISTERS] = {rounds, a.words[0], a.label, component_events()};
+    atoll_syscall(ATOLL_SYS_SEND, REPORT_EP, atoll_msginfo(1, 4, 0), mr);
+}
