@@ -186,6 +186,25 @@ static void handle_send(struct tcb *t, struct trap_frame *f, bool blocking, bool
         set_reply(t, &e, reply, reply_length);
 }
 
+static void handle_recv(struct tcb *t, struct trap_frame *f, enum atoll_syscall number);
+
+static void handle_nbsend_recv(struct tcb *t, struct trap_frame *f)
+{
+    struct cap_slot *slot = syscall_cap(t, f);
+    if (!slot)
+        return;
+    enum cap_type type = cap_type(&slot->cap);
+    if (type != CAP_ENDPOINT && type != CAP_NOTIFICATION) {
+        f->rax = ATOLL_ERR_INVALID_CAPABILITY;
+        return;
+    }
+    handle_send(t, f, false, false);
+    if (t->state != THREAD_RUNNABLE || f->rax != ATOLL_OK)
+        return;
+    f->rdi = f->r13;
+    handle_recv(t, f, ATOLL_SYS_RECV);
+}
+
 static void handle_recv(struct tcb *t, struct trap_frame *f, enum atoll_syscall number)
 {
     struct cap_slot *slot = syscall_cap(t, f);
@@ -295,6 +314,9 @@ _Noreturn void syscall_dispatch(struct trap_frame *f)
     case ATOLL_SYS_WAIT:
     case ATOLL_SYS_POLL:
         handle_recv(self, f, (enum atoll_syscall)f->rax);
+        break;
+    case ATOLL_SYS_NBSEND_RECV:
+        handle_nbsend_recv(self, f);
         break;
     case ATOLL_SYS_DEBUG_PUTS:
         debug_puts(f);

@@ -5,6 +5,7 @@
 #include "tests.h"
 #include "test.h"
 #include "pd.h"
+#include "atoll/sched.h"
 
 #define ROOT    ATOLL_SLOT_ROOT_CNODE
 #define DEPTH   64
@@ -30,6 +31,7 @@
 #define PING_ROUNDS       10
 #define PING_ASK          41
 #define PONG_LABEL_ANSWER 2
+#define PING_PPC_ONLY     1 /* ping's argument: the call only */
 
 static const struct atoll_module_desc *module(const struct atoll_bootinfo *bi, const char *name)
 {
@@ -100,6 +102,69 @@ static void test_components(struct pd_env *env, const struct atoll_bootinfo *bi,
     TEST_EQ("component.ppc_answer", r.mr[1], PING_ASK + 1);
     TEST_EQ("component.ppc_answer_label", r.mr[2], PONG_LABEL_ANSWER);
     TEST_EQ("component.events_counted", r.mr[3], PING_ROUNDS);
+}
+
+/* A passive PPC server: pong started passive runs its init() on its own
+ * scheduling context, tells init it waits (NBSendRecv), loses the SC, and
+ * then serves ping on ping's. */
+static void test_passive_component(struct pd_env *env, const struct atoll_bootinfo *bi, uint64_t ep,
+                                   uint64_t reply)
+{
+    const struct atoll_module_desc *ping = module(bi, "ping");
+    const struct atoll_module_desc *pong = module(bi, "pong");
+    if (!ping || !pong)
+        return;
+    uint64_t report = env->next_slot++;
+    atoll_cnode_copy_op(ATOLL_CNODE_MINT, ROOT, report, DEPTH, ROOT, ep, DEPTH, ATOLL_RIGHT_WRITE,
+                        PING_BADGE);
+    struct pd_params params[2] = {
+        {.name = "ping-ppc",
+         .image = (const void *)ping->vaddr,
+         .image_size = ping->size,
+         .priority = DOMAIN_PRIO,
+         .budget_us = DOMAIN_US,
+         .period_us = DOMAIN_US,
+         .fault_ep = ep,
+         .fault_badge = FAULT_BADGE + 4,
+         .caps = &report,
+         .cap_count = 1,
+         .arg = PING_PPC_ONLY,
+         .start_suspended = true},
+        {.name = "pong-passive",
+         .image = (const void *)pong->vaddr,
+         .image_size = pong->size,
+         .priority = SERVER_PRIO,
+         .budget_us = DOMAIN_US,
+         .period_us = DOMAIN_US,
+         .fault_ep = ep,
+         .fault_badge = FAULT_BADGE + 5,
+         .start_suspended = true,
+         .passive = true},
+    };
+    struct pd d[2];
+    uint64_t detail;
+    const char *what;
+    for (unsigned i = 0; i < 2; i++) {
+        enum pd_error e = pd_create(env, &params[i], &d[i], &detail, &what);
+        test_result(i ? "passive.create_server" : "passive.create_client", e == PD_OK,
+                    "error %d at %s (detail %lu)", e, what ? what : "?", detail);
+        if (e != PD_OK)
+            return;
+    }
+    TEST_EQ("passive.connect_ppc",
+            pd_connect_ppc(env, &d[0], PING_CH_SERVER, &d[1], PONG_CH_CLIENT), true);
+    TEST_EQ("passive.make_passive_needs_passive_domain", pd_make_passive(&d[0]), false);
+    TEST_EQ("passive.server_start", pd_start(&d[1]), true);
+    TEST_EQ("passive.server_made_passive", pd_make_passive(&d[1]), true);
+    atoll_invoke(d[1].sc, ATOLL_SCHED_CONTEXT_CONSUMED, NULL, 0, NULL, 0); /* restart the count */
+    TEST_EQ("passive.client_start", pd_start(&d[0]), true);
+    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+    struct atoll_syscall_result r = atoll_syscall_reply(ATOLL_SYS_RECV, ep, 0, mr, reply);
+    TEST_EQ("passive.report_from_client", r.badge, PING_BADGE);
+    TEST_EQ("passive.ppc_answer", r.mr[1], PING_ASK + 1);
+    struct atoll_error_detail c =
+        atoll_invoke(d[1].sc, ATOLL_SCHED_CONTEXT_CONSUMED, NULL, 0, NULL, 0);
+    TEST_EQ("passive.server_own_context_unused", c.code == ATOLL_OK ? c.argument : UINT64_MAX, 0);
 }
 
 void tests_pd(const struct atoll_bootinfo *bi)
@@ -208,6 +273,7 @@ void tests_pd(const struct atoll_bootinfo *bi)
     TEST_EQ("pd.one_fault", faults, 1);
     (void)hello_after_fault; /* order depends on scheduling; both must arrive */
     test_components(&env, bi, ep, reply);
+    test_passive_component(&env, bi, ep, reply);
     /* Revoking the untyped tears every domain down. */
     TEST_EQ("pd.revoke_destroys_domains",
             atoll_cnode_slot_op(ATOLL_CNODE_REVOKE, ROOT, env.untyped, DEPTH).code, ATOLL_OK);

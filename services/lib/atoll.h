@@ -31,6 +31,11 @@ struct atoll_syscall_result atoll_syscall(uint64_t number, uint64_t cptr, uint64
 struct atoll_syscall_result atoll_syscall_reply(uint64_t number, uint64_t cptr, uint64_t info,
                                                 const uint64_t mr[ATOLL_MSG_REGISTERS],
                                                 uint64_t reply);
+/* NBSendRecv (atoll/syscall.h): NBSend on `cptr`, then Recv on `recv`
+ * with the reply object `reply`, as one system call. */
+struct atoll_syscall_result atoll_syscall_send_recv(uint64_t cptr, uint64_t info,
+                                                    const uint64_t mr[ATOLL_MSG_REGISTERS],
+                                                    uint64_t recv, uint64_t reply);
 void atoll_debug_write(const char *s, size_t len);
 
 /* Starts a thread in this address space (services/lib/thread.c): `tcb` is

@@ -2,7 +2,7 @@
  * archive only into programs without a main() of their own. */
 #include "component.h"
 
-int main(uint64_t arg);
+int main(uint64_t arg, uint64_t flags);
 
 static uint64_t argument;
 static uint64_t events;
@@ -64,13 +64,19 @@ static void deliver_signals(uint64_t bits)
     }
 }
 
-int main(uint64_t arg)
+/* crt0 passes rdi and rsi through: the argument and the start flags
+ * (PD_START_*). */
+int main(uint64_t arg, uint64_t flags)
 {
     argument = arg;
     init();
     uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+    /* A passive domain tells init it waits, atomically with the wait:
+     * init then takes its scheduling context away. */
     struct atoll_syscall_result r =
-        atoll_syscall_reply(ATOLL_SYS_RECV, PD_SLOT_INPUT, 0, mr, PD_SLOT_REPLY);
+        flags & PD_START_PASSIVE
+            ? atoll_syscall_send_recv(PD_SLOT_READY, 0, mr, PD_SLOT_INPUT, PD_SLOT_REPLY)
+            : atoll_syscall_reply(ATOLL_SYS_RECV, PD_SLOT_INPUT, 0, mr, PD_SLOT_REPLY);
     for (;;) {
         if (r.error) { /* nothing to answer: wait again */
             r = atoll_syscall_reply(ATOLL_SYS_RECV, PD_SLOT_INPUT, 0, mr, PD_SLOT_REPLY);

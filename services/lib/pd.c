@@ -161,6 +161,13 @@ static bool build_domain(struct build *b, const struct pd_params *p, const struc
         !check(b, atoll_invoke(pd->tcb, ATOLL_TCB_BIND_NOTIFICATION, NULL, 0, &pd->notification, 1),
                "bind notification"))
         return false;
+    if (p->passive &&
+        (!make(b, ATOLL_OBJECT_NOTIFICATION, 0, &pd->ready, "ready notification") ||
+         !check(b,
+                atoll_cnode_copy_op(ATOLL_CNODE_MINT, pd->cnode, PD_SLOT_READY, DEPTH, env->cnode,
+                                    pd->ready, DEPTH, ATOLL_RIGHT_WRITE, 1),
+                "ready notification")))
+        return false;
     uint64_t caps[3] = {pd->cnode, pd->vspace, pd->ipc_buffer};
     uint64_t ipc = PD_IPC_BUFFER;
     if (!check(b, atoll_invoke(pd->tcb, ATOLL_TCB_CONFIGURE, &ipc, 1, caps, 3), "configure"))
@@ -204,15 +211,16 @@ static bool build_domain(struct build *b, const struct pd_params *p, const struc
         !check(b, atoll_invoke(pd->sc, ATOLL_SCHED_CONTEXT_BIND, NULL, 0, &pd->tcb, 1),
                "bind scheduling context"))
         return false;
-    uint64_t regs[2 + ATOLL_REG_RDI + 1] = {0};
+    enum { REGS = ATOLL_REG_COUNT };
+    uint64_t regs[2 + REGS] = {0};
     regs[0] = !p->start_suspended; /* resume */
-    regs[1] = ATOLL_REG_RDI + 1;
+    regs[1] = REGS;
     regs[2 + ATOLL_REG_RIP] = elf->entry;
     regs[2 + ATOLL_REG_RSP] = PD_STACK_TOP;
     regs[2 + ATOLL_REG_RDI] = p->arg;
-    return check(
-        b, atoll_invoke(pd->tcb, ATOLL_TCB_WRITE_REGISTERS, regs, 2 + ATOLL_REG_RDI + 1, NULL, 0),
-        "start");
+    regs[2 + ATOLL_REG_RSI] = p->passive ? PD_START_PASSIVE : 0;
+    return check(b, atoll_invoke(pd->tcb, ATOLL_TCB_WRITE_REGISTERS, regs, 2 + REGS, NULL, 0),
+                 "start");
 }
 
 enum pd_error pd_create(struct pd_env *env, const struct pd_params *p, struct pd *out,
@@ -242,6 +250,17 @@ enum pd_error pd_create(struct pd_env *env, const struct pd_params *p, struct pd
 bool pd_start(struct pd *pd)
 {
     return atoll_invoke(pd->tcb, ATOLL_TCB_RESUME, NULL, 0, NULL, 0).code == ATOLL_OK;
+}
+
+bool pd_make_passive(struct pd *pd)
+{
+    if (!pd->ready)
+        return false;
+    /* The domain signals and starts waiting in one system call
+     * (NBSendRecv): once this Wait returns, it waits. */
+    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+    atoll_syscall(ATOLL_SYS_WAIT, pd->ready, 0, mr);
+    return atoll_invoke(pd->sc, ATOLL_SCHED_CONTEXT_UNBIND, NULL, 0, NULL, 0).code == ATOLL_OK;
 }
 
 /* Mints the parent's capability `src` with `badge` and `rights` into the

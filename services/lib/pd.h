@@ -34,6 +34,7 @@ struct pd_env {
 /* The domain's CSpace (slot i is pointer i; slot 0 stays empty): */
 #define PD_SLOT_INPUT       1  /* its endpoint: PPC calls, and its bound notification */
 #define PD_SLOT_REPLY       2  /* its reply object for the calls it serves */
+#define PD_SLOT_READY       3  /* passive domains: signalled when it first waits */
 #define PD_FIRST_GIVEN_SLOT 4  /* pd_params.caps */
 #define PD_CHANNELS         63 /* channel ids 0..62 */
 #define PD_SLOT_NOTIFY(ch)  (UINT64_C(16) + (ch)) /* Signal: the peer's notification */
@@ -57,12 +58,20 @@ struct pd_params {
     const uint64_t *caps;
     size_t cap_count;
     bool start_suspended; /* connect channels first, then pd_start() */
+    /* Passive: once started, pd_make_passive() waits until the domain
+     * first waits for calls, then takes its scheduling context away; it
+     * then runs only on its callers' (PPC). It must not be notified. */
+    bool passive;
 };
+
+/* Start flags, in rsi at the entry point (component.c reads them). */
+#define PD_START_PASSIVE UINT64_C(1)
 
 struct pd {
     char name[PD_NAME_MAX];
     uint64_t cnode, vspace, tcb, sc, ipc_buffer; /* slots in the parent's CNode */
     uint64_t endpoint, notification;             /* its input: the parent mints from these */
+    uint64_t ready;                              /* passive domains: signalled at its first wait */
     uint64_t entry;
     uint64_t pages;  /* frames mapped (image, stack, IPC buffer) */
     uint64_t tables; /* page tables created */
@@ -83,6 +92,9 @@ enum pd_error {
 enum pd_error pd_create(struct pd_env *env, const struct pd_params *p, struct pd *out,
                         uint64_t *detail, const char **what);
 bool pd_start(struct pd *pd);
+/* For a domain created passive and started: waits until it waits for its
+ * first call, then unbinds its scheduling context. */
+bool pd_make_passive(struct pd *pd);
 
 /* A notification channel: `a` signals `b` through its channel `ch_a`, and
  * `b` sees it as channel `ch_b`; and the other way round. Call before the

@@ -59,3 +59,25 @@ struct atoll_syscall_result atoll_syscall_reply(uint64_t number, uint64_t cptr, 
                      : "rcx", "r11", "memory");
     return (struct atoll_syscall_result){rax, rdi, rsi, {rdx, r8, r9, r10}};
 }
+
+/* NBSendRecv: NBSend on `cptr`, then Recv on `recv` with `reply` (r13,
+ * r12), atomically. */
+struct atoll_syscall_result atoll_syscall_send_recv(uint64_t cptr, uint64_t info,
+                                                    const uint64_t mr[ATOLL_MSG_REGISTERS],
+                                                    uint64_t recv, uint64_t reply)
+{
+    register uint64_t rax __asm__("rax") = ATOLL_SYS_NBSEND_RECV;
+    register uint64_t rdi __asm__("rdi") = cptr;
+    register uint64_t rsi __asm__("rsi") = info;
+    register uint64_t rdx __asm__("rdx") = mr[0];
+    register uint64_t r8 __asm__("r8") = mr[1];
+    register uint64_t r9 __asm__("r9") = mr[2];
+    register uint64_t r10 __asm__("r10") = mr[3];
+    register uint64_t r12 __asm__("r12") = reply;
+    register uint64_t r13 __asm__("r13") = recv;
+    __asm__ volatile("syscall"
+                     : "+r"(rax), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r8), "+r"(r9), "+r"(r10)
+                     : "r"(r12), "r"(r13)
+                     : "rcx", "r11", "memory");
+    return (struct atoll_syscall_result){rax, rdi, rsi, {rdx, r8, r9, r10}};
+}

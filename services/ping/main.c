@@ -11,10 +11,26 @@
 
 static unsigned rounds;
 
+/* Argument PING_PPC_ONLY: only the call (pong is passive then and must
+ * not be notified). */
+#define PING_PPC_ONLY 1
+
+static void call_and_report(void)
+{
+    struct ppc_msg a =
+        component_ppcall(CH_SERVER, (struct ppc_msg){.label = 1, .count = 1, .words = {ASK}});
+    printf("ping: %u round trips, server answered %lu (label %lu)\n", rounds, a.words[0], a.label);
+    uint64_t mr[ATOLL_MSG_REGISTERS] = {rounds, a.words[0], a.label, component_events()};
+    atoll_syscall(ATOLL_SYS_SEND, REPORT_EP, atoll_msginfo(1, 4, 0), mr);
+}
+
 void init(void)
 {
     printf("ping: started\n");
-    component_notify(CH_PONG);
+    if (component_argument() == PING_PPC_ONLY)
+        call_and_report();
+    else
+        component_notify(CH_PONG);
 }
 
 void notified(channel_t ch)
@@ -25,9 +41,5 @@ void notified(channel_t ch)
         component_notify(CH_PONG);
         return;
     }
-    struct ppc_msg a =
-        component_ppcall(CH_SERVER, (struct ppc_msg){.label = 1, .count = 1, .words = {ASK}});
-    printf("ping: %u round trips, server answered %lu (label %lu)\n", rounds, a.words[0], a.label);
-    uint64_t mr[ATOLL_MSG_REGISTERS] = {rounds, a.words[0], a.label, component_events()};
-    atoll_syscall(ATOLL_SYS_SEND, REPORT_EP, atoll_msginfo(1, 4, 0), mr);
+    call_and_report();
 }

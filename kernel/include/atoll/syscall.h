@@ -6,6 +6,7 @@
  *   rsi   message info in and out (ATOLL_MSGINFO_*)
  *   rdx, r8, r9, r10   message registers 0-3 in and out
  *   r12   reply-object capability pointer (Call, ReplyRecv, Recv)
+ *   r13   the receive capability pointer of NBSendRecv
  * rcx and r11 are clobbered by the instruction itself; every other
  * register is preserved. Further message words travel in the IPC buffer. */
 #ifndef ATOLL_ABI_SYSCALL_H
@@ -25,6 +26,12 @@ enum atoll_syscall {
     ATOLL_SYS_POLL = 9,
     ATOLL_SYS_YIELD = 10,
     ATOLL_SYS_VMENTER = 11,
+    /* NBSend on rdi (an endpoint or a notification, which it signals),
+     * then Recv on r13 with the reply object r12, as one system call (seL4
+     * MCS NBSendRecv): nothing can run between the two, so the one told
+     * "I am waiting" knows the sender waits. A passive server uses it to
+     * tell init to take its scheduling context away. */
+    ATOLL_SYS_NBSEND_RECV = 12,
     /* Debug-only: write up to 32 bytes held in the four message registers
      * (length in rsi) on the kernel console. */
     ATOLL_SYS_DEBUG_PUTS = 0x40,
