@@ -14,6 +14,11 @@ counts each):
   sdc.corpus.<name>    tests/fuzz/corpus_spec/<name>.spec is what atoll-sdc
                        makes now from the description of the same name
   sdc.cli.<what>       missing files, bad spec files, usage errors
+  sdc.robust.mutations ROBUST_CASES random edits of the valid descriptions
+                       (values of every type, deleted, doubled and renamed
+                       lines, stray headers), compiled in-process: each gives
+                       exit status 0 or 1 and at most one line, never an
+                       exception or an "internal error"
 
 A case file may have `# args: ...` on a comment line at its top (default
 `--no-images`). Run from anywhere: paths are relative to the repository.
@@ -21,8 +26,14 @@ A case file may have `# args: ...` on a comment line at its top (default
     tests/sdc/run_tests.py [--update-dumps] [--update-corpus]
 """
 
+import contextlib
 import glob
+import importlib.machinery
+import importlib.util
+import io
 import os
+import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -210,6 +221,82 @@ def check_cli(tmp):
            % (rc, err.strip()))
 
 
+ROBUST_CASES = 3000
+ROBUST_VALUES = [
+    '"x"', '""', '-1', '0', '1', '63', '4096', '0x7fffffffffffffff', '-0x8000000000000000',
+    '99999999999999999999', 'true', 'false', '1.5', 'nan', '[]', '{}', '[1, "a"]',
+    '{ domain = 1 }', '{ domain = "ping", id = -3 }', '{ device = "nic0", vector = 1e3 }',
+    '1979-05-27', '07:32:00', '"../../etc/passwd"', '"a\\u0000b"', '"\\u00e9t\\u00e9"',
+    '"4K"', '"2M"', '"3M"', '"rwx"', '"level"', '"0000:00:02.0"', '"zzzz:00:02.0"',
+    '[[1]]', '{ a = { b = { c = 1 } } }',
+]
+ROBUST_LINES = ["[[domain]]", "[[region]]", "[[map]]", "[[channel]]", "[[irq]]", "[[vm]]",
+                "[domain]", "[[domain.sub]]", "[zzz]", "x = 1", 'name = "ping"', "= 1",
+                "[[", "a.b.c = 1", "'''", '"""']
+
+
+def load_sdc_module():
+    loader = importlib.machinery.SourceFileLoader("atoll_sdc", os.path.join(ROOT, SDC))
+    spec = importlib.util.spec_from_loader("atoll_sdc", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+def mutate(rng, text):
+    lines = text.split("\n")
+    for _ in range(rng.randint(1, 3)):
+        i = rng.randrange(len(lines))
+        op = rng.randrange(5)
+        if op == 0 and "=" in lines[i]:
+            lines[i] = lines[i].split("=", 1)[0] + "= " + rng.choice(ROBUST_VALUES)
+        elif op == 1:
+            del lines[i]
+        elif op == 2:
+            lines.insert(i, lines[i])
+        elif op == 3:
+            lines.insert(i, rng.choice(ROBUST_LINES))
+        else:
+            lines[i] = re.sub(r"^(\s*)(\w+)", lambda m: m.group(1) + m.group(2)[::-1], lines[i])
+        if not lines:
+            lines = [""]
+    return "\n".join(lines)
+
+
+def check_robust(tmp):
+    name = "sdc.robust.mutations"
+    module = load_sdc_module()
+    sources = []
+    for pat in (os.path.join(HERE, "valid", "*.toml"), os.path.join("examples", "*.toml")):
+        for p in sorted(glob.glob(os.path.join(ROOT, pat))):
+            with open(p) as f:
+                sources.append(f.read())
+    rng = random.Random(20261125)
+    path = os.path.join(tmp, "mutant.toml")
+    out = os.path.join(tmp, "mutant.spec")
+    counts = [0, 0]
+    for k in range(ROBUST_CASES):
+        text = mutate(rng, rng.choice(sources))
+        with open(path, "w") as f:
+            f.write(text)
+        err = io.StringIO()
+        try:
+            with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+                rc = module.main([path, "-o", out, "--no-images"])
+        except BaseException as e:  # any escape is the failure
+            result(name, False, "case %d raised %r on:\n%s" % (k, e, text))
+            return
+        msg = err.getvalue()
+        if rc not in (0, 1) or "internal error" in msg or msg.count("\n") > 1 or \
+           (rc == 1 and not msg.startswith(path + ":")):
+            result(name, False, "case %d: exit %r, stderr %r, on:\n%s" % (k, rc, msg, text))
+            return
+        counts[rc] += 1
+    # Both outcomes must occur, or the edits test nothing.
+    result(name, counts[0] > 0 and counts[1] > ROBUST_CASES // 2,
+           "%d accepted, %d rejected" % tuple(counts))
+
+
 def main():
     update_dumps = "--update-dumps" in sys.argv
     update_corpus = "--update-corpus" in sys.argv
@@ -225,6 +312,7 @@ def main():
         for p in sorted(glob.glob(os.path.join(ROOT, CORPUS, "*.spec"))):
             check_corpus(os.path.relpath(p, ROOT), tmp, update_corpus)
         check_cli(tmp)
+        check_robust(tmp)
     return 1 if failures else 0
 
 
