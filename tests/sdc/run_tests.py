@@ -19,6 +19,7 @@ counts each):
                        lines, stray headers), compiled in-process: each gives
                        exit status 0 or 1 and at most one line, never an
                        exception or an "internal error"
+  sdc.robust.dump      the same for --dump of randomly damaged seed specs
 
 A case file may have `# args: ...` on a comment line at its top (default
 `--no-images`). Run from anywhere: paths are relative to the repository.
@@ -196,12 +197,16 @@ def check_cli(tmp):
         data = f.read()
     bad_ok = True
     why = ""
-    for cut in range(4, len(data), 7):  # magic kept, so it is read as a spec
+    module = load_sdc_module()  # in-process: one run per length
+    for cut in range(4, len(data)):  # magic kept, so it is read as a spec
         p = os.path.join(tmp, "cut.spec")
         with open(p, "wb") as f:
             f.write(data[:cut])
-        rc, _, err = sdc(p, "--dump")
-        if rc != 1 or "Traceback" in err:
+        out = io.StringIO()
+        with contextlib.redirect_stderr(out), contextlib.redirect_stdout(io.StringIO()):
+            rc = module.main([p, "--dump"])
+        err = out.getvalue()
+        if rc != 1 or "internal error" in err or "not a valid spec" not in err:
             bad_ok, why = False, "cut at %d: exit %d: %s" % (cut, rc, err.strip())
             break
     result("sdc.cli.dump_truncated_spec", bad_ok, why)
@@ -297,6 +302,39 @@ def check_robust(tmp):
            "%d accepted, %d rejected" % tuple(counts))
 
 
+def check_robust_dump(tmp):
+    """--dump of damaged specs: exit 0 or 1, never an exception."""
+    name = "sdc.robust.dump"
+    module = load_sdc_module()
+    seeds = []
+    for p in sorted(glob.glob(os.path.join(ROOT, CORPUS, "*.spec"))):
+        with open(p, "rb") as f:
+            seeds.append(f.read())
+    if not seeds:
+        result(name, False, "no seed specs in %s" % CORPUS)
+        return
+    rng = random.Random(1125)
+    path = os.path.join(tmp, "mutant.spec")
+    for k in range(ROBUST_CASES):
+        data = bytearray(rng.choice(seeds))
+        for _ in range(rng.randint(1, 4)):
+            i = rng.randrange(4, len(data))  # keep the magic: read as a spec
+            data[i] = rng.choice([0, 1, 0x7f, 0x80, 0xff, rng.randrange(256)])
+        with open(path, "wb") as f:
+            f.write(data)
+        err = io.StringIO()
+        try:
+            with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+                rc = module.main([path, "--dump"])
+        except BaseException as e:  # any escape is the failure
+            result(name, False, "case %d raised %r" % (k, e))
+            return
+        if rc not in (0, 1) or "internal error" in err.getvalue():
+            result(name, False, "case %d: exit %r, %r" % (k, rc, err.getvalue()))
+            return
+    result(name, True)
+
+
 def main():
     update_dumps = "--update-dumps" in sys.argv
     update_corpus = "--update-corpus" in sys.argv
@@ -313,6 +351,7 @@ def main():
             check_corpus(os.path.relpath(p, ROOT), tmp, update_corpus)
         check_cli(tmp)
         check_robust(tmp)
+        check_robust_dump(tmp)
     return 1 if failures else 0
 
 
