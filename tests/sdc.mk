@@ -11,6 +11,9 @@
 #   build/host/test_sdc  a wrapper that runs tests/sdc/run_tests.py (valid and
 #                        malformed descriptions, golden dumps, CLI errors)
 #   build/host/fuzz_spec libFuzzer target; a prerequisite of fuzzers
+#   build/host/spec_check  the C parser as a command (spec_check FILE...);
+#                        test_sdc checks with it that init accepts whatever
+#                        atoll-sdc accepts
 #   run-sdc-tests        build and run test_spec and test_sdc
 #   fuzz-spec            run fuzz_spec for FUZZ_SECONDS on a scratch corpus
 #                        seeded from tests/fuzz/corpus_spec/
@@ -43,16 +46,18 @@ SDC_SPECS := $(addprefix $(SDC_OUT)/sdc/,$(notdir $(SDC_DESCRIPTIONS:.toml=.spec
 
 SDC_TEST_SRCS := tests/unit/test_spec.c tests/unit/check.c services/lib/spec.c
 SDC_FUZZ_SRCS := tests/fuzz/fuzz_spec.c services/lib/spec.c
+SDC_CHECK_SRCS := tests/unit/spec_check.c services/lib/spec.c
 SDC_TEST_OBJS := $(patsubst %.c,$(SDC_OBJ)/%.o,$(SDC_TEST_SRCS))
+SDC_CHECK_OBJS := $(patsubst %.c,$(SDC_OBJ)/%.o,$(SDC_CHECK_SRCS))
 SDC_FUZZ_OBJS := $(patsubst %.c,$(SDC_FUZZ_OBJ)/%.o,$(SDC_FUZZ_SRCS))
 
 .PHONY: host-tests fuzzers run-sdc-tests fuzz-spec sdc-corpus
 
-host-tests: $(SDC_OUT)/test_spec $(SDC_OUT)/test_sdc $(SDC_SPECS)
+host-tests: $(SDC_OUT)/test_spec $(SDC_OUT)/test_sdc $(SDC_OUT)/spec_check $(SDC_SPECS)
 
 fuzzers: $(SDC_OUT)/fuzz_spec
 
-run-sdc-tests: $(SDC_OUT)/test_spec $(SDC_OUT)/test_sdc $(SDC_SPECS)
+run-sdc-tests: $(SDC_OUT)/test_spec $(SDC_OUT)/test_sdc $(SDC_OUT)/spec_check $(SDC_SPECS)
 	@status=0; \
 	$(SDC_OUT)/test_spec || status=1; \
 	$(SDC_OUT)/test_sdc || status=1; \
@@ -86,6 +91,10 @@ $(SDC_OUT)/test_spec: $(SDC_TEST_OBJS)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^
 
+$(SDC_OUT)/spec_check: $(SDC_CHECK_OBJS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^
+
 $(SDC_OUT)/fuzz_spec: $(SDC_FUZZ_OBJS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
@@ -98,7 +107,7 @@ $(SDC_FUZZ_OBJ)/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(SDC_INCLUDES) -MMD -MP -c -o $@ $<
 
--include $(SDC_TEST_OBJS:.o=.d) $(SDC_FUZZ_OBJS:.o=.d)
+-include $(SDC_TEST_OBJS:.o=.d) $(SDC_FUZZ_OBJS:.o=.d) $(SDC_CHECK_OBJS:.o=.d)
 
 # Do not steal the default goal of a Makefile that includes this one.
 ifneq ($(SDC_SAVED_GOAL),)

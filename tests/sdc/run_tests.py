@@ -20,6 +20,8 @@ counts each):
                        exit status 0 or 1 and at most one line, never an
                        exception or an "internal error"
   sdc.robust.dump      the same for --dump of randomly damaged seed specs
+  sdc.robust.c_parser_agrees  build/host/spec_check (services/lib/spec.c)
+                       accepts every spec that the random edits left valid
 
 A case file may have `# args: ...` on a comment line at its top (default
 `--no-images`). Run from anywhere: paths are relative to the repository.
@@ -43,6 +45,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SDC = os.path.join("tools", "atoll-sdc")
 HERE = os.path.join("tests", "sdc")
 CORPUS = os.path.join("tests", "fuzz", "corpus_spec")
+SPEC_CHECK = os.path.join("build", "host", "spec_check")
 
 failures = 0
 
@@ -280,6 +283,8 @@ def check_robust(tmp):
     path = os.path.join(tmp, "mutant.toml")
     out = os.path.join(tmp, "mutant.spec")
     counts = [0, 0]
+    accepted = os.path.join(tmp, "accepted")
+    os.mkdir(accepted)
     for k in range(ROBUST_CASES):
         text = mutate(rng, rng.choice(sources))
         with open(path, "w") as f:
@@ -297,9 +302,23 @@ def check_robust(tmp):
             result(name, False, "case %d: exit %r, stderr %r, on:\n%s" % (k, rc, msg, text))
             return
         counts[rc] += 1
+        if rc == 0:
+            os.replace(out, os.path.join(accepted, "%d.spec" % k))
     # Both outcomes must occur, or the edits test nothing.
     result(name, counts[0] > 0 and counts[1] > ROBUST_CASES // 2,
            "%d accepted, %d rejected" % tuple(counts))
+
+    # What the compiler accepts, init's parser must accept too.
+    name = "sdc.robust.c_parser_agrees"
+    checker = os.path.join(ROOT, SPEC_CHECK)
+    if not os.access(checker, os.X_OK):
+        result(name, False, "%s is missing: build it with make host-tests" % SPEC_CHECK)
+        return
+    specs = sorted(glob.glob(os.path.join(accepted, "*.spec")))
+    p = subprocess.run([checker] + specs, capture_output=True, timeout=120)
+    bad = p.stdout.decode("utf-8", "replace").strip()
+    result(name, p.returncode == 0 and specs,
+           "the C parser rejects what atoll-sdc accepted: %s" % bad[:1000])
 
 
 def check_robust_dump(tmp):
