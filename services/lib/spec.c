@@ -405,6 +405,13 @@ static enum spec_status check_maps(struct checker *c)
             return fail(c, SPEC_ERR_RESERVED, "perms");
         if (!(m.perms & ATOLL_SPEC_MAP_READ))
             return fail(c, SPEC_ERR_RANGE, "perms");
+        /* A device's registers belong to its driver alone. */
+        if (r.flags & ATOLL_SPEC_REGION_BAR) {
+            struct atoll_spec_device dev;
+            spec_device(s, r.device, &dev);
+            if (dev.domain != m.domain)
+                return fail(c, SPEC_ERR_RULE, "region");
+        }
         /* Device memory is never cached: a write-back mapping of MMIO
          * would reorder and merge accesses. */
         if ((m.flags & ATOLL_SPEC_MAP_CACHED) && r.flags != 0)

@@ -91,6 +91,11 @@ static void check_accepted(const struct spec *s)
             fail("map without read");
         if ((m.flags & ATOLL_SPEC_MAP_CACHED) && r.flags != 0)
             fail("device memory cached");
+        if (r.flags & ATOLL_SPEC_REGION_BAR) {
+            spec_device(s, r.device, &v);
+            if (v.domain != m.domain)
+                fail("BAR mapped outside its driver");
+        }
         for (uint32_t j = 0; j < i; j++) {
             spec_map(s, j, &o);
             if (o.domain == m.domain && (u128)m.vaddr < (u128)o.vaddr + o.size &&

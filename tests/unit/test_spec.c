@@ -592,6 +592,12 @@ static void m_map_cached_device(uint8_t *b)
 {
     EDIT(atoll_spec_map, ATOLL_SPEC_MAPS, 0, r.flags = ATOLL_SPEC_MAP_CACHED);
 }
+static void m_map_bar_other_domain(uint8_t *b)
+{
+    /* mux maps nic0's registers, which are e1000's. */
+    EDIT(atoll_spec_map, ATOLL_SPEC_MAPS, 2, r.region = 0; r.offset = 0; r.size = 0x20000;
+         r.flags = 0);
+}
 static void m_channel_domain(uint8_t *b)
 {
     EDIT(atoll_spec_channel, ATOLL_SPEC_CHANNELS, 1, r.domain_a = 9);
@@ -778,6 +784,7 @@ static const struct mutation mutations[] = {
     {"map_no_read", m_map_no_read, SPEC_ERR_RANGE, ATOLL_SPEC_MAPS, 1, "perms"},
     {"map_perm_bit", m_map_perm_bit, SPEC_ERR_RESERVED, ATOLL_SPEC_MAPS, 1, "perms"},
     {"map_cached_device", m_map_cached_device, SPEC_ERR_RULE, ATOLL_SPEC_MAPS, 0, "flags"},
+    {"map_bar_other_domain", m_map_bar_other_domain, SPEC_ERR_RULE, ATOLL_SPEC_MAPS, 2, "region"},
     {"channel_domain", m_channel_domain, SPEC_ERR_INDEX, ATOLL_SPEC_CHANNELS, 1, "domain_a"},
     {"channel_same", m_channel_same, SPEC_ERR_RULE, ATOLL_SPEC_CHANNELS, 1, "domain_b"},
     {"channel_id", m_channel_id, SPEC_ERR_RANGE, ATOLL_SPEC_CHANNELS, 1, "id_b"},
