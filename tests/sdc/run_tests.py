@@ -86,8 +86,8 @@ def case_args(path):
 def check_bad(path, tmp):
     name = "sdc.bad." + os.path.splitext(os.path.basename(path))[0]
     expect = header(path, "expect")
-    if not expect:
-        result(name, False, "%s has no '# expect:' line" % path)
+    if not expect or not re.match(r"[\w.-]+\.toml:\d+: \S", expect):
+        result(name, False, "%s has no '# expect: FILE:LINE: message' line" % path)
         return
     out = os.path.join(tmp, "bad.spec")
     rc, _, err = sdc(path, "-o", out, *case_args(path))
