@@ -29,6 +29,7 @@
 #include "ipc.h"
 #include "klock.h"
 #include "schedcontext.h"
+#include "sched_core.h"
 #include "thread.h"
 #include "atoll/ipc.h"
 #include "atoll/sched.h"
@@ -50,19 +51,7 @@
  * (its registers are untouched until it is performed). */
 #define SYSCALL_INSTRUCTION_BYTES 2
 
-struct core_sched {
-    struct runqueue ready;
-    struct release_queue release;
-    struct sched_context *sc;      /* what the time runs on; NULL: nothing (idle) */
-    uint64_t last;                 /* TSC up to which time is accounted */
-    uint64_t pending;              /* ticks accounted to `sc`, not yet charged to its refills */
-    uint64_t timer_deadline;       /* what the timer was last asked for; 0: unknown */
-    struct sched_context *expired; /* ran out at a charge; its holder's timeslice must end */
-    bool expired_may_fault;        /* false after Yield: no timeout fault */
-    bool need_resched;
-};
-
-static struct core_sched cores[MAX_CPUS];
+struct core_sched sched_cores[MAX_CPUS];
 /* Remote stall (seL4 remoteTCBStall): a core asked to let go of its
  * current thread, which another core has stopped. */
 static atomic_bool detach_request[MAX_CPUS];
@@ -81,12 +70,12 @@ static struct tcb *tcb_of_release(struct release_node *n)
 
 static struct core_sched *this_core(void)
 {
-    return &cores[this_cpu()->index];
+    return &sched_cores[this_cpu()->index];
 }
 
 static uint32_t core_index(const struct core_sched *cs)
 {
-    return (uint32_t)(cs - cores);
+    return (uint32_t)(cs - sched_cores);
 }
 
 static void resched_ipi(struct trap_frame *f)
@@ -103,9 +92,9 @@ static void kick_core(uint32_t core)
 void sched_init(void)
 {
     for (unsigned i = 0; i < MAX_CPUS; i++) {
-        rq_init(&cores[i].ready);
-        release_queue_init(&cores[i].release);
-        cores[i].last = rdtsc();
+        rq_init(&sched_cores[i].ready);
+        release_queue_init(&sched_cores[i].release);
+        sched_cores[i].last = rdtsc();
     }
     min_budget = sched_us_to_ticks(ATOLL_SCHED_MIN_BUDGET_US);
     if (!min_budget)
@@ -134,24 +123,11 @@ uint64_t sched_min_budget_ticks(void)
     return min_budget;
 }
 
-/* Accounts the time since `last` to the core's SC (seL4
- * updateTimestamp): cheap, on every way out of the kernel. The TSCs of
- * all cores are taken to agree, so this may account another core's time. */
-static void account(struct core_sched *cs)
-{
-    uint64_t now = rdtsc();
-    if (now <= cs->last)
-        return;
-    if (cs->sc)
-        cs->pending += now - cs->last;
-    cs->last = now;
-}
-
 /* Charges the accounted time to the SC's refills (seL4 commitTime); an
  * SC that ran out ends its holder's timeslice at end_timeslice(). */
 static void charge(struct core_sched *cs)
 {
-    account(cs);
+    sched_account(cs);
     struct sched_context *sc = cs->sc;
     uint64_t usage = cs->pending;
     cs->pending = 0;
@@ -163,19 +139,6 @@ static void charge(struct core_sched *cs)
         cs->expired_may_fault = true;
     }
     cs->timer_deadline = 0; /* the head refill changed */
-}
-
-/* The SC may go on running on core `cs` now: its head refill is released
- * and holds MIN_BUDGET beyond what is accounted and not yet charged
- * (refill_ready and refill_sufficient, without a charge). */
-static bool may_run(const struct core_sched *cs, struct sched_context *sc)
-{
-    const struct refill_sc *r = sc_refills(sc);
-    if (!refill_active(r))
-        return false;
-    uint64_t pending = cs->sc == sc ? cs->pending : 0;
-    const struct refill *head = refill_head(r);
-    return head->release <= cs->last && head->amount >= pending + r->min_budget;
 }
 
 /* Makes `sc` the SC core `cs` charges (NULL: none), charging the old one
@@ -197,7 +160,7 @@ static void set_charged(struct core_sched *cs, struct sched_context *sc)
 static void sync_sc(struct sched_context *sc)
 {
     if (sc->charged_on)
-        charge(&cores[sc->charged_on - 1]);
+        charge(&sched_cores[sc->charged_on - 1]);
 }
 
 /* No core charges the SC or owes it an end of timeslice any more. */
@@ -205,10 +168,10 @@ static void stop_charging(struct sched_context *sc)
 {
     sync_sc(sc);
     for (unsigned i = 0; i < MAX_CPUS; i++) {
-        if (cores[i].sc == sc)
-            set_charged(&cores[i], NULL);
-        if (cores[i].expired == sc)
-            cores[i].expired = NULL;
+        if (sched_cores[i].sc == sc)
+            set_charged(&sched_cores[i], NULL);
+        if (sched_cores[i].expired == sc)
+            sched_cores[i].expired = NULL;
     }
     sc->charged_on = 0;
 }
@@ -250,18 +213,18 @@ static bool queued(const struct tcb *t)
 static void unqueue(struct tcb *t)
 {
     if (t->rq.queued)
-        rq_dequeue(&cores[t->queue_core].ready, &t->rq);
+        rq_dequeue(&sched_cores[t->queue_core].ready, &t->rq);
     if (t->release.queued)
-        release_queue_remove(&cores[t->queue_core].release, &t->release);
+        release_queue_remove(&sched_cores[t->queue_core].release, &t->release);
 }
 
 static void ready_enqueue(struct tcb *t, uint32_t core, bool at_head)
 {
     t->queue_core = core;
     if (at_head)
-        rq_enqueue_head(&cores[core].ready, &t->rq);
+        rq_enqueue_head(&sched_cores[core].ready, &t->rq);
     else
-        rq_enqueue_tail(&cores[core].ready, &t->rq);
+        rq_enqueue_tail(&sched_cores[core].ready, &t->rq);
     struct percpu *c = this_cpu();
     if (core != c->index) {
         kick_core(core);
@@ -269,7 +232,7 @@ static void ready_enqueue(struct tcb *t, uint32_t core, bool at_head)
     }
     struct tcb *cur = c->current;
     if (!cur || cur == t || t->rq.prio > cur->rq.prio)
-        cores[core].need_resched = true;
+        sched_cores[core].need_resched = true;
 }
 
 static void release_enqueue(struct tcb *t, uint32_t core)
@@ -279,9 +242,9 @@ static void release_enqueue(struct tcb *t, uint32_t core)
      * stays where it is. */
     struct sched_context *sc = t->sc;
     if (sc->charged_on)
-        set_charged(&cores[sc->charged_on - 1], NULL);
+        set_charged(&sched_cores[sc->charged_on - 1], NULL);
     t->queue_core = core;
-    bool first = release_queue_insert(&cores[core].release, &t->release,
+    bool first = release_queue_insert(&sched_cores[core].release, &t->release,
                                       refill_head_release(sc_refills(sc)));
     /* A new earliest release: that core's timer must be moved (this
      * core's is programmed on the way out of the kernel). */
@@ -296,7 +259,7 @@ static bool ready_now(struct sched_context *sc, uint64_t now)
     const struct refill_sc *r = sc_refills(sc);
     if (!refill_ready(r, now))
         return false;
-    return !sc->charged_on || refill_sufficient(r, cores[sc->charged_on - 1].pending);
+    return !sc->charged_on || refill_sufficient(r, sched_cores[sc->charged_on - 1].pending);
 }
 
 /* Puts a runnable thread with a configured SC where it belongs: its
@@ -421,7 +384,7 @@ void sched_yield(struct tcb *t)
     if (!sc || cs->sc != sc)
         return;
     /* Charge what was used and the rest of the head in one step. */
-    account(cs);
+    sched_account(cs);
     uint64_t used = cs->pending;
     cs->pending = 0;
     sc->consumed += used;
@@ -532,7 +495,7 @@ void thread_suspend(struct tcb *t)
 void thread_set_priority(struct tcb *t, uint8_t prio)
 {
     if (t->rq.queued)
-        rq_set_prio(&cores[t->queue_core].ready, &t->rq, prio);
+        rq_set_prio(&sched_cores[t->queue_core].ready, &t->rq, prio);
     else
         t->rq.prio = prio;
     /* A lower priority for the current thread, or a higher one for a
@@ -548,7 +511,7 @@ void thread_set_priority(struct tcb *t, uint8_t prio)
 _Noreturn void thread_run(struct tcb *t)
 {
     struct percpu *c = this_cpu();
-    struct core_sched *cs = &cores[c->index];
+    struct core_sched *cs = &sched_cores[c->index];
     struct tcb *prev = c->current;
     unqueue(t);
     if (prev != t) {
@@ -589,20 +552,20 @@ static void settle_expired(struct core_sched *cs)
  * comparison. */
 static inline void settle(struct core_sched *cs)
 {
-    account(cs);
-    if (cs->expired || (cs->sc && !may_run(cs, cs->sc)))
+    sched_account(cs);
+    if (cs->expired || (cs->sc && !sched_may_run(cs, cs->sc)))
         settle_expired(cs);
 }
 
 _Noreturn void thread_return(struct tcb *t)
 {
     struct percpu *c = this_cpu();
-    struct core_sched *cs = &cores[c->index];
+    struct core_sched *cs = &sched_cores[c->index];
     settle(cs);
     if (t && t->state == THREAD_RUNNABLE && t->current_on == c->index + 1 && !queued(t)) {
         struct sched_context *sc = t->sc;
         bool at_head = false;
-        if (core_of(t) == c->index && sc && may_run(cs, sc)) {
+        if (core_of(t) == c->index && sc && sched_may_run(cs, sc)) {
             if (!cs->need_resched)
                 thread_run(t);
             struct rq_node *best = rq_pick_highest(&cs->ready);
@@ -620,7 +583,7 @@ _Noreturn void thread_return(struct tcb *t)
 _Noreturn void schedule(void)
 {
     struct percpu *c = this_cpu();
-    struct core_sched *cs = &cores[c->index];
+    struct core_sched *cs = &sched_cores[c->index];
     settle(cs);
     struct tcb *prev = c->current;
     if (prev && prev->state == THREAD_RUNNABLE && prev->current_on == c->index + 1 && !queued(prev))
@@ -644,9 +607,9 @@ _Noreturn void schedule(void)
             struct kernel_lock_stats ls;
             kernel_lock_stats(&ls);
             kprintf("atoll: no threads left to run\n");
-            kprintf("atoll: kernel lock: %lu acquisitions, hold max %lu avg %lu, wait max %lu "
-                    "(tsc ticks)\n",
-                    ls.acquisitions, ls.max_hold_tsc,
+            kprintf("atoll: kernel lock: %lu acquisitions (and %lu by the IPC fast path, "
+                    "untimed), hold max %lu avg %lu, wait max %lu (tsc ticks)\n",
+                    ls.acquisitions, ls.untimed_holds, ls.max_hold_tsc,
                     ls.acquisitions ? ls.total_hold_tsc / ls.acquisitions : 0, ls.max_wait_tsc);
             live_threads = ~0u; /* report once */
             if (boot_cmdline.exit_after_ready) {
@@ -730,9 +693,12 @@ void sched_sc_configure(struct sched_context *sc, uint64_t budget, uint64_t peri
         refill_update(r, budget, period, extra_refills, min_budget, now);
     else
         refill_configure(r, budget, period, extra_refills, min_budget, now);
-    for (unsigned i = 0; i < MAX_CPUS; i++)
-        if (cores[i].expired == sc)
-            cores[i].expired = NULL; /* new refills: readiness is looked at afresh */
+    for (unsigned i = 0; i < MAX_CPUS; i++) {
+        if (sched_cores[i].expired == sc)
+            sched_cores[i].expired = NULL; /* new refills: readiness is looked at afresh */
+        if (sched_cores[i].sc == sc)
+            sched_cores[i].timer_deadline = 0; /* nor may the IPC fast path trust the old one */
+    }
     sc->core = core;
     sc->badge = badge;
     if (!t)
@@ -886,70 +852,6 @@ bool sched_send_admitted(struct tcb *t, const struct endpoint *ep, bool blocking
     return false;
 }
 
-/* ---- The IPC fast path (kernel/ipc.c). */
-
-bool sched_may_switch_to(const struct tcb *t)
-{
-    const struct percpu *c = this_cpu();
-    if (core_of(t) != c->index || !t->sc || !may_run(&cores[c->index], t->sc))
-        return false;
-    struct rq_node *best = rq_pick_highest(&cores[c->index].ready);
-    return !best || best->prio <= t->rq.prio;
-}
-
-bool sched_fast_call_ok(const struct tcb *caller, const struct tcb *server,
-                        const struct endpoint *ep)
-{
-    if (ep->budget_threshold)
-        return false;
-    if (!server->sc)
-        return caller->sc != NULL; /* passive: runs on the caller's SC */
-    return may_run(this_core(), server->sc);
-}
-
-void sched_fast_donate(struct tcb *caller, struct tcb *server, struct reply_object *reply)
-{
-    struct sched_context *sc = caller->sc;
-    if (server->sc)
-        return; /* an active server runs on its own */
-    caller->sc = NULL;
-    sc->tcb = server;
-    server->sc = sc;
-    reply->donated = sc;
-    reply->donation_prev = sc->reply;
-    sc->reply = reply;
-    server->affinity = caller->affinity;
-}
-
-void sched_fast_return(struct tcb *caller, struct reply_object *reply)
-{
-    struct sched_context *sc = reply->donated;
-    if (!sc)
-        return;
-    sc->reply = reply->donation_prev;
-    reply->donated = NULL;
-    reply->donation_prev = NULL;
-    if (sc->tcb)
-        sc->tcb->sc = NULL;
-    sc->tcb = caller;
-    caller->sc = sc;
-}
-
-bool sched_fast_reply_ok(const struct tcb *caller, const struct reply_object *reply)
-{
-    const struct percpu *c = this_cpu();
-    struct core_sched *cs = &cores[c->index];
-    struct sched_context *sc = reply->donated;
-    if (sc && (sc->reply != reply || caller->sc))
-        return false; /* not simply the SC going back: the general path */
-    if (!sc)
-        sc = caller->sc;
-    if (!sc || core_of(caller) != c->index || !may_run(cs, sc))
-        return false;
-    struct rq_node *best = rq_pick_highest(&cs->ready);
-    return !best || best->prio <= caller->rq.prio;
-}
-
 /* ---- Checking. */
 
 static const char *check_ready_thread(const struct tcb *t, uint32_t core)
@@ -979,7 +881,7 @@ static const char *check_released_thread(const struct tcb *t, uint32_t core)
 const char *sched_check_invariants(void)
 {
     for (uint32_t i = 0; i < MAX_CPUS; i++) {
-        const struct core_sched *cs = &cores[i];
+        const struct core_sched *cs = &sched_cores[i];
         const char *e = rq_check_invariants(&cs->ready);
         if (!e)
             e = release_queue_check_invariants(&cs->release);

@@ -75,6 +75,7 @@ int main(uint64_t bootinfo)
     tests_vspace(bi);
     tests_ipc(bi);
     tests_mcs(bi);
+    tests_fastpath(bi);
     tests_irq(bi);
     test_summary("init");
     /* Last: a user fault must suspend this thread, not stop the kernel. */
