@@ -4,11 +4,10 @@
  *
  * The SYSCALL stub (arch/x86_64/syscall_entry.asm) comes here for these
  * two system calls, with the caller's registers already saved in its TCB.
- * The checks come first and change nothing but the core's time accounting
- * (which every way out of the kernel does anyway); if any fails, the
- * general path runs the system call from the start, under the lock
- * already taken, with the same result it would have had without a fast
- * path. Past the checks the operation cannot fail.
+ * The checks come first and change nothing; if any fails, the general
+ * path runs the system call from the start, under the lock already taken,
+ * with the same result it would have had without a fast path. Past the
+ * checks the operation cannot fail.
  *
  * What the fast path handles (anything else is the general path's):
  *   - a message of at most ATOLL_MSG_REGISTERS words and no capabilities,
@@ -130,11 +129,11 @@ FAST_INLINE bool may_switch_to(const struct percpu *c, const struct core_sched *
 /* The current thread `self` may leave the core to a thread running on
  * the same SC: the SC is the one this core charges and `self` holds it,
  * nothing has ended its timeslice or changed its refills since the budget
- * timer was programmed (charge() and set_charged() forget the deadline),
- * and that deadline, which is no later than the end of the SC's head
- * refill (program_timer()), is at least MIN_BUDGET away. That implies
- * what thread_return() checks, sched_may_run() after sched_account(), at
- * the cost of one TSC read; the time itself is accounted at the next
+ * timer was programmed (charge(), set_charged() and sched_sc_configure()
+ * in kernel/sched.c forget the deadline), and that deadline, which is no
+ * later than the end of the SC's head refill (program_timer()), is at
+ * least MIN_BUDGET away. That implies what thread_return() checks,
+ * may_run() after account(), at the cost of one TSC read; the time itself is accounted at the next
  * kernel entry, to the same SC either way. A deadline that is earlier
  * because a release is due sends the call to the general path, which
  * then looks at the release. */

@@ -51,7 +51,8 @@
  * (its registers are untouched until it is performed). */
 #define SYSCALL_INSTRUCTION_BYTES 2
 
-struct core_sched sched_cores[MAX_CPUS];
+struct core_sched sched_cores[MAX_CPUS]; /* sched_core.h */
+static struct core_sched *const cores = sched_cores;
 /* Remote stall (seL4 remoteTCBStall): a core asked to let go of its
  * current thread, which another core has stopped. */
 static atomic_bool detach_request[MAX_CPUS];
@@ -70,12 +71,12 @@ static struct tcb *tcb_of_release(struct release_node *n)
 
 static struct core_sched *this_core(void)
 {
-    return &sched_cores[this_cpu()->index];
+    return &cores[this_cpu()->index];
 }
 
 static uint32_t core_index(const struct core_sched *cs)
 {
-    return (uint32_t)(cs - sched_cores);
+    return (uint32_t)(cs - cores);
 }
 
 static void resched_ipi(struct trap_frame *f)
@@ -92,9 +93,9 @@ static void kick_core(uint32_t core)
 void sched_init(void)
 {
     for (unsigned i = 0; i < MAX_CPUS; i++) {
-        rq_init(&sched_cores[i].ready);
-        release_queue_init(&sched_cores[i].release);
-        sched_cores[i].last = rdtsc();
+        rq_init(&cores[i].ready);
+        release_queue_init(&cores[i].release);
+        cores[i].last = rdtsc();
     }
     min_budget = sched_us_to_ticks(ATOLL_SCHED_MIN_BUDGET_US);
     if (!min_budget)
@@ -123,11 +124,24 @@ uint64_t sched_min_budget_ticks(void)
     return min_budget;
 }
 
+/* Accounts the time since `last` to the core's SC (seL4
+ * updateTimestamp): cheap, on every way out of the kernel. The TSCs of
+ * all cores are taken to agree, so this may account another core's time. */
+static void account(struct core_sched *cs)
+{
+    uint64_t now = rdtsc();
+    if (now <= cs->last)
+        return;
+    if (cs->sc)
+        cs->pending += now - cs->last;
+    cs->last = now;
+}
+
 /* Charges the accounted time to the SC's refills (seL4 commitTime); an
  * SC that ran out ends its holder's timeslice at end_timeslice(). */
 static void charge(struct core_sched *cs)
 {
-    sched_account(cs);
+    account(cs);
     struct sched_context *sc = cs->sc;
     uint64_t usage = cs->pending;
     cs->pending = 0;
@@ -139,6 +153,19 @@ static void charge(struct core_sched *cs)
         cs->expired_may_fault = true;
     }
     cs->timer_deadline = 0; /* the head refill changed */
+}
+
+/* The SC may go on running on core `cs` now: its head refill is released
+ * and holds MIN_BUDGET beyond what is accounted and not yet charged
+ * (refill_ready and refill_sufficient, without a charge). */
+static bool may_run(const struct core_sched *cs, struct sched_context *sc)
+{
+    const struct refill_sc *r = sc_refills(sc);
+    if (!refill_active(r))
+        return false;
+    uint64_t pending = cs->sc == sc ? cs->pending : 0;
+    const struct refill *head = refill_head(r);
+    return head->release <= cs->last && head->amount >= pending + r->min_budget;
 }
 
 /* Makes `sc` the SC core `cs` charges (NULL: none), charging the old one
@@ -160,7 +187,7 @@ static void set_charged(struct core_sched *cs, struct sched_context *sc)
 static void sync_sc(struct sched_context *sc)
 {
     if (sc->charged_on)
-        charge(&sched_cores[sc->charged_on - 1]);
+        charge(&cores[sc->charged_on - 1]);
 }
 
 /* No core charges the SC or owes it an end of timeslice any more. */
@@ -168,10 +195,10 @@ static void stop_charging(struct sched_context *sc)
 {
     sync_sc(sc);
     for (unsigned i = 0; i < MAX_CPUS; i++) {
-        if (sched_cores[i].sc == sc)
-            set_charged(&sched_cores[i], NULL);
-        if (sched_cores[i].expired == sc)
-            sched_cores[i].expired = NULL;
+        if (cores[i].sc == sc)
+            set_charged(&cores[i], NULL);
+        if (cores[i].expired == sc)
+            cores[i].expired = NULL;
     }
     sc->charged_on = 0;
 }
@@ -213,18 +240,18 @@ static bool queued(const struct tcb *t)
 static void unqueue(struct tcb *t)
 {
     if (t->rq.queued)
-        rq_dequeue(&sched_cores[t->queue_core].ready, &t->rq);
+        rq_dequeue(&cores[t->queue_core].ready, &t->rq);
     if (t->release.queued)
-        release_queue_remove(&sched_cores[t->queue_core].release, &t->release);
+        release_queue_remove(&cores[t->queue_core].release, &t->release);
 }
 
 static void ready_enqueue(struct tcb *t, uint32_t core, bool at_head)
 {
     t->queue_core = core;
     if (at_head)
-        rq_enqueue_head(&sched_cores[core].ready, &t->rq);
+        rq_enqueue_head(&cores[core].ready, &t->rq);
     else
-        rq_enqueue_tail(&sched_cores[core].ready, &t->rq);
+        rq_enqueue_tail(&cores[core].ready, &t->rq);
     struct percpu *c = this_cpu();
     if (core != c->index) {
         kick_core(core);
@@ -232,7 +259,7 @@ static void ready_enqueue(struct tcb *t, uint32_t core, bool at_head)
     }
     struct tcb *cur = c->current;
     if (!cur || cur == t || t->rq.prio > cur->rq.prio)
-        sched_cores[core].need_resched = true;
+        cores[core].need_resched = true;
 }
 
 static void release_enqueue(struct tcb *t, uint32_t core)
@@ -242,9 +269,9 @@ static void release_enqueue(struct tcb *t, uint32_t core)
      * stays where it is. */
     struct sched_context *sc = t->sc;
     if (sc->charged_on)
-        set_charged(&sched_cores[sc->charged_on - 1], NULL);
+        set_charged(&cores[sc->charged_on - 1], NULL);
     t->queue_core = core;
-    bool first = release_queue_insert(&sched_cores[core].release, &t->release,
+    bool first = release_queue_insert(&cores[core].release, &t->release,
                                       refill_head_release(sc_refills(sc)));
     /* A new earliest release: that core's timer must be moved (this
      * core's is programmed on the way out of the kernel). */
@@ -259,7 +286,7 @@ static bool ready_now(struct sched_context *sc, uint64_t now)
     const struct refill_sc *r = sc_refills(sc);
     if (!refill_ready(r, now))
         return false;
-    return !sc->charged_on || refill_sufficient(r, sched_cores[sc->charged_on - 1].pending);
+    return !sc->charged_on || refill_sufficient(r, cores[sc->charged_on - 1].pending);
 }
 
 /* Puts a runnable thread with a configured SC where it belongs: its
@@ -384,7 +411,7 @@ void sched_yield(struct tcb *t)
     if (!sc || cs->sc != sc)
         return;
     /* Charge what was used and the rest of the head in one step. */
-    sched_account(cs);
+    account(cs);
     uint64_t used = cs->pending;
     cs->pending = 0;
     sc->consumed += used;
@@ -495,7 +522,7 @@ void thread_suspend(struct tcb *t)
 void thread_set_priority(struct tcb *t, uint8_t prio)
 {
     if (t->rq.queued)
-        rq_set_prio(&sched_cores[t->queue_core].ready, &t->rq, prio);
+        rq_set_prio(&cores[t->queue_core].ready, &t->rq, prio);
     else
         t->rq.prio = prio;
     /* A lower priority for the current thread, or a higher one for a
@@ -511,7 +538,7 @@ void thread_set_priority(struct tcb *t, uint8_t prio)
 _Noreturn void thread_run(struct tcb *t)
 {
     struct percpu *c = this_cpu();
-    struct core_sched *cs = &sched_cores[c->index];
+    struct core_sched *cs = &cores[c->index];
     struct tcb *prev = c->current;
     unqueue(t);
     if (prev != t) {
@@ -552,20 +579,20 @@ static void settle_expired(struct core_sched *cs)
  * comparison. */
 static inline void settle(struct core_sched *cs)
 {
-    sched_account(cs);
-    if (cs->expired || (cs->sc && !sched_may_run(cs, cs->sc)))
+    account(cs);
+    if (cs->expired || (cs->sc && !may_run(cs, cs->sc)))
         settle_expired(cs);
 }
 
 _Noreturn void thread_return(struct tcb *t)
 {
     struct percpu *c = this_cpu();
-    struct core_sched *cs = &sched_cores[c->index];
+    struct core_sched *cs = &cores[c->index];
     settle(cs);
     if (t && t->state == THREAD_RUNNABLE && t->current_on == c->index + 1 && !queued(t)) {
         struct sched_context *sc = t->sc;
         bool at_head = false;
-        if (core_of(t) == c->index && sc && sched_may_run(cs, sc)) {
+        if (core_of(t) == c->index && sc && may_run(cs, sc)) {
             if (!cs->need_resched)
                 thread_run(t);
             struct rq_node *best = rq_pick_highest(&cs->ready);
@@ -583,7 +610,7 @@ _Noreturn void thread_return(struct tcb *t)
 _Noreturn void schedule(void)
 {
     struct percpu *c = this_cpu();
-    struct core_sched *cs = &sched_cores[c->index];
+    struct core_sched *cs = &cores[c->index];
     settle(cs);
     struct tcb *prev = c->current;
     if (prev && prev->state == THREAD_RUNNABLE && prev->current_on == c->index + 1 && !queued(prev))
@@ -694,10 +721,10 @@ void sched_sc_configure(struct sched_context *sc, uint64_t budget, uint64_t peri
     else
         refill_configure(r, budget, period, extra_refills, min_budget, now);
     for (unsigned i = 0; i < MAX_CPUS; i++) {
-        if (sched_cores[i].expired == sc)
-            sched_cores[i].expired = NULL; /* new refills: readiness is looked at afresh */
-        if (sched_cores[i].sc == sc)
-            sched_cores[i].timer_deadline = 0; /* nor may the IPC fast path trust the old one */
+        if (cores[i].expired == sc)
+            cores[i].expired = NULL; /* new refills: readiness is looked at afresh */
+        if (cores[i].sc == sc)
+            cores[i].timer_deadline = 0; /* nor may the IPC fast path trust the old one */
     }
     sc->core = core;
     sc->badge = badge;
@@ -881,7 +908,7 @@ static const char *check_released_thread(const struct tcb *t, uint32_t core)
 const char *sched_check_invariants(void)
 {
     for (uint32_t i = 0; i < MAX_CPUS; i++) {
-        const struct core_sched *cs = &sched_cores[i];
+        const struct core_sched *cs = &cores[i];
         const char *e = rq_check_invariants(&cs->ready);
         if (!e)
             e = release_queue_check_invariants(&cs->release);

@@ -1,6 +1,6 @@
 /* The per-core scheduler state of kernel/sched.c, shared with the IPC fast
- * path (kernel/fastpath.c), which must account time and check budgets
- * exactly as the scheduler does but cannot afford a call for each step.
+ * path (kernel/fastpath.c), which reads it to decide whether it may switch
+ * threads without the scheduler and cannot afford a call for each check.
  * Nothing else may include this header; everything in it runs under the
  * kernel lock. */
 #ifndef ATOLL_KERNEL_SCHED_CORE_H
@@ -29,38 +29,10 @@ struct core_sched {
 
 extern struct core_sched sched_cores[MAX_CPUS];
 
-/* The helpers below are always inlined (a GCC attribute): they are on the
- * fast path, where GCC's heuristics would otherwise make them calls. */
-
-/* Accounts the time since `last` to the core's SC (seL4
- * updateTimestamp): cheap, on every way out of the kernel. The TSCs of
- * all cores are taken to agree, so this may account another core's time. */
-__attribute__((always_inline)) static inline void sched_account(struct core_sched *cs)
-{
-    uint64_t now = rdtsc();
-    if (now <= cs->last)
-        return;
-    if (cs->sc)
-        cs->pending += now - cs->last;
-    cs->last = now;
-}
-
-/* The SC may go on running on core `cs` now: its head refill is released
- * and holds MIN_BUDGET beyond what is accounted and not yet charged
- * (refill_ready and refill_sufficient, without a charge). */
-__attribute__((always_inline)) static inline bool sched_may_run(const struct core_sched *cs,
-                                                                struct sched_context *sc)
-{
-    const struct refill_sc *r = sc_refills(sc);
-    if (!refill_active(r))
-        return false;
-    uint64_t pending = cs->sc == sc ? cs->pending : 0;
-    const struct refill *head = refill_head(r);
-    return head->release <= cs->last && head->amount >= pending + r->min_budget;
-}
-
 /* No thread ready on core `cs` has a priority above `prio` (the current
- * thread is in no queue). Two bit scans at most (sched/runqueue.h). */
+ * thread is in no queue). Two bit scans at most (sched/runqueue.h).
+ * Always inlined (a GCC attribute): it is on the fast path, where GCC's
+ * heuristics would otherwise make it a call. */
 __attribute__((always_inline)) static inline bool
 sched_none_ready_above(const struct core_sched *cs, uint8_t prio)
 {
