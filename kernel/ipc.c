@@ -20,38 +20,6 @@
 #include "../arch/x86_64/irq_objects.h"
 #include "../arch/x86_64/paging.h"
 
-static void queue_append(struct thread_queue *q, struct tcb *t)
-{
-    t->queue_next = NULL;
-    t->queue_prev = q->tail;
-    if (q->tail)
-        q->tail->queue_next = t;
-    else
-        q->head = t;
-    q->tail = t;
-}
-
-static void queue_remove(struct thread_queue *q, struct tcb *t)
-{
-    if (t->queue_prev)
-        t->queue_prev->queue_next = t->queue_next;
-    else
-        q->head = t->queue_next;
-    if (t->queue_next)
-        t->queue_next->queue_prev = t->queue_prev;
-    else
-        q->tail = t->queue_prev;
-    t->queue_next = t->queue_prev = NULL;
-}
-
-static struct tcb *queue_pop(struct thread_queue *q)
-{
-    struct tcb *t = q->head;
-    if (t)
-        queue_remove(q, t);
-    return t;
-}
-
 static void *object_of(const struct cap *c)
 {
     return phys_to_virt(cap_paddr(c));
@@ -195,7 +163,7 @@ void ipc_send(struct tcb *t, struct cap_slot *slot, bool blocking, bool is_call)
     bool can_grant = cap_rights(c) & ATOLL_RIGHT_GRANT;
     struct tcb *head = ep->queue.head;
     if (head && head->block_kind == BLOCK_RECV) {
-        struct tcb *r = queue_pop(&ep->queue);
+        struct tcb *r = thread_queue_pop(&ep->queue);
         transfer(t, r, cap_badge(c), ep, can_grant);
         if (is_call)
             link_reply(t, r);
@@ -212,7 +180,7 @@ void ipc_send(struct tcb *t, struct cap_slot *slot, bool blocking, bool is_call)
     t->ipc_is_call = is_call;
     t->ipc_can_grant = can_grant;
     thread_block(t, BLOCK_SEND, ep);
-    queue_append(&ep->queue, t);
+    thread_queue_append(&ep->queue, t);
 }
 
 /* Looks up the reply object a Recv names (r12); 0 means none. */
@@ -269,7 +237,7 @@ static void recv_endpoint(struct tcb *t, struct cap_slot *slot, uint64_t reply_c
     struct endpoint *ep = object_of(c);
     struct tcb *head = ep->queue.head;
     if (head && head->block_kind == BLOCK_SEND) {
-        struct tcb *s = queue_pop(&ep->queue);
+        struct tcb *s = thread_queue_pop(&ep->queue);
         transfer(s, t, s->ipc_badge, ep, s->ipc_can_grant);
         if (s->ipc_is_call) {
             t->reply = reply;
@@ -288,7 +256,7 @@ static void recv_endpoint(struct tcb *t, struct cap_slot *slot, uint64_t reply_c
     }
     t->reply = reply;
     thread_block(t, BLOCK_RECV, ep);
-    queue_append(&ep->queue, t);
+    thread_queue_append(&ep->queue, t);
 }
 
 void ipc_recv(struct tcb *t, struct cap_slot *slot, uint64_t reply_cptr, bool blocking)
@@ -343,7 +311,7 @@ void ipc_reply_recv(struct tcb *t, struct cap_slot *slot, uint64_t reply_cptr)
 
 void notification_signal(struct notification *n, uint64_t badge)
 {
-    struct tcb *w = queue_pop(&n->waiters);
+    struct tcb *w = thread_queue_pop(&n->waiters);
     if (w) {
         w->context.rax = ATOLL_OK;
         w->context.rdi = badge | n->word;
@@ -411,7 +379,7 @@ void notification_wait(struct tcb *t, struct cap_slot *slot, bool blocking)
         return;
     }
     thread_block(t, BLOCK_NOTIFICATION, n);
-    queue_append(&n->waiters, t);
+    thread_queue_append(&n->waiters, t);
 }
 
 void fault_deliver(struct tcb *t, enum atoll_fault kind, uint64_t w0, uint64_t w1, uint64_t w2)
@@ -439,11 +407,11 @@ void ipc_cancel(struct tcb *t)
     switch (t->block_kind) {
     case BLOCK_SEND:
     case BLOCK_RECV:
-        queue_remove(&((struct endpoint *)t->blocked_on)->queue, t);
+        thread_queue_remove(&((struct endpoint *)t->blocked_on)->queue, t);
         t->reply = NULL;
         break;
     case BLOCK_NOTIFICATION:
-        queue_remove(&((struct notification *)t->blocked_on)->waiters, t);
+        thread_queue_remove(&((struct notification *)t->blocked_on)->waiters, t);
         break;
     case BLOCK_REPLY:
         if (t->abort_pending && t->bound_ntfn) /* never reported: pending again */
@@ -490,108 +458,4 @@ void reply_clear(struct reply_object *r)
         sched_return_donation(r, c);
         thread_stop(c, THREAD_INACTIVE);
     }
-}
-
-/* ---- Fast path (seL4 fastpath_call / fastpath_reply_recv) ----
- *
- * The common case of a client-server round trip, handled without the
- * general lookup, the ready queues or the scheduler: a Call of at most four
- * register words and no capabilities, through a single-level CSpace, to a
- * server already waiting with a reply object on this core and not
- * outranked by anything ready here; and the matching ReplyRecv. Anything
- * else falls through to the general path, which has the same semantics. */
-
-/* Single-level lookup: the CSpace root's guard and radix cover all 64 bits
- * (as init's root CNode does). Returns NULL when the fast path cannot use
- * it. */
-static struct cap_slot *fast_lookup(struct tcb *t, uint64_t cptr)
-{
-    const struct cap *root = &tcb_slot(t, TCB_SLOT_CSPACE)->cap;
-    if (cap_type(root) != CAP_CNODE)
-        return NULL;
-    unsigned radix = cap_cnode_radix(root), guard_bits = cap_cnode_guard_size(root);
-    if (radix + guard_bits != ATOLL_CPTR_BITS || (cptr >> radix) != cap_cnode_guard(root))
-        return NULL;
-    return (struct cap_slot *)phys_to_virt(cap_paddr(root)) + (cptr & ((UINT64_C(1) << radix) - 1));
-}
-
-static bool fast_message(uint64_t info)
-{
-    return atoll_msginfo_extra_caps(info) == 0 && atoll_msginfo_length(info) <= ATOLL_MSG_REGISTERS;
-}
-
-/* Hands the core from `from` (now blocked) to `to` (now running). */
-static _Noreturn void fast_switch(struct tcb *to)
-{
-    to->state = THREAD_RUNNABLE;
-    to->block_kind = BLOCK_NONE;
-    to->blocked_on = NULL;
-    thread_run(to);
-}
-
-static void fast_copy(const struct tcb *from, struct tcb *to, uint64_t badge)
-{
-    to->context.rax = ATOLL_OK;
-    to->context.rdi = badge;
-    to->context.rsi = atoll_msginfo(atoll_msginfo_label(from->context.rsi),
-                                    atoll_msginfo_length(from->context.rsi), 0);
-    to->context.rdx = from->context.rdx;
-    to->context.r8 = from->context.r8;
-    to->context.r9 = from->context.r9;
-    to->context.r10 = from->context.r10;
-}
-
-void ipc_fastpath_call(struct tcb *t)
-{
-    if (!fast_message(t->context.rsi) || t->fault_kind || pending_abort(t))
-        return;
-    struct cap_slot *slot = fast_lookup(t, t->context.rdi);
-    if (!slot || cap_type(&slot->cap) != CAP_ENDPOINT ||
-        !(cap_rights(&slot->cap) & ATOLL_RIGHT_WRITE))
-        return;
-    struct endpoint *ep = object_of(&slot->cap);
-    struct tcb *server = ep->queue.head;
-    /* The caller runs, so nothing ready here outranks it; a server of at
-     * least its priority on this core may take over directly. */
-    if (!server || server->block_kind != BLOCK_RECV || !server->reply ||
-        server->rq.prio < t->rq.prio || server->affinity != t->affinity ||
-        t->current_on != t->affinity + 1 || !sched_fast_call_ok(t, server, ep))
-        return;
-    queue_pop(&ep->queue);
-    fast_copy(t, server, cap_badge(&slot->cap));
-    struct reply_object *r = server->reply;
-    server->reply = NULL;
-    r->caller = t;
-    t->state = THREAD_BLOCKED;
-    t->block_kind = BLOCK_REPLY;
-    t->blocked_on = r;
-    sched_fast_donate(t, server, r);
-    fast_switch(server);
-}
-
-void ipc_fastpath_reply_recv(struct tcb *t)
-{
-    if (!fast_message(t->context.rsi) || t->bound_ntfn)
-        return;
-    struct cap_slot *ep_slot = fast_lookup(t, t->context.rdi);
-    struct cap_slot *reply_slot = fast_lookup(t, t->context.r12);
-    if (!ep_slot || !reply_slot || cap_type(&ep_slot->cap) != CAP_ENDPOINT ||
-        !(cap_rights(&ep_slot->cap) & ATOLL_RIGHT_READ) || cap_type(&reply_slot->cap) != CAP_REPLY)
-        return;
-    struct endpoint *ep = object_of(&ep_slot->cap);
-    struct reply_object *r = object_of(&reply_slot->cap);
-    struct tcb *caller = r->caller;
-    if (!caller || caller->fault_kind || caller->abort_pending ||
-        (ep->queue.head && ep->queue.head->block_kind == BLOCK_SEND) ||
-        !sched_fast_reply_ok(caller, r))
-        return;
-    r->caller = NULL;
-    sched_fast_return(caller, r);
-    fast_copy(t, caller, 0);
-    t->reply = r;
-    t->state = THREAD_BLOCKED;
-    t->block_kind = BLOCK_RECV;
-    t->blocked_on = ep;
-    queue_append(&ep->queue, t);
-    fast_switch(caller);
 }

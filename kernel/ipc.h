@@ -18,6 +18,40 @@ struct thread_queue {
     struct tcb *head, *tail;
 };
 
+/* Endpoint and notification wait queues: FIFO, linked through the
+ * threads (inline for the IPC fast path, kernel/fastpath.c). */
+static inline void thread_queue_append(struct thread_queue *q, struct tcb *t)
+{
+    t->queue_next = NULL;
+    t->queue_prev = q->tail;
+    if (q->tail)
+        q->tail->queue_next = t;
+    else
+        q->head = t;
+    q->tail = t;
+}
+
+static inline void thread_queue_remove(struct thread_queue *q, struct tcb *t)
+{
+    if (t->queue_prev)
+        t->queue_prev->queue_next = t->queue_next;
+    else
+        q->head = t->queue_next;
+    if (t->queue_next)
+        t->queue_next->queue_prev = t->queue_prev;
+    else
+        q->tail = t->queue_prev;
+    t->queue_next = t->queue_prev = NULL;
+}
+
+static inline struct tcb *thread_queue_pop(struct thread_queue *q)
+{
+    struct tcb *t = q->head;
+    if (t)
+        thread_queue_remove(q, t);
+    return t;
+}
+
 enum endpoint_state {
     ENDPOINT_IDLE = 0,
     ENDPOINT_SENDING,   /* the queue holds senders */
@@ -64,12 +98,6 @@ void ipc_reply(struct tcb *t, struct cap_slot *reply_slot);
 void notification_signal_cap(const struct cap *c);
 void notification_signal(struct notification *n, uint64_t badge);
 void notification_wait(struct tcb *t, struct cap_slot *slot, bool blocking);
-
-/* The IPC fast path: if the system call of `t` (the current thread) is a
- * Call or ReplyRecv it can handle, performs it and switches threads
- * without returning; otherwise returns and the general path runs. */
-void ipc_fastpath_call(struct tcb *t);
-void ipc_fastpath_reply_recv(struct tcb *t);
 
 /* Delivers a fault of `t` to its fault endpoint as a Call; without one,
  * suspends it (the kernel carries on). */

@@ -5,49 +5,71 @@
 #include "../arch/x86_64/tlb.h"
 #include "../arch/x86_64/x86.h"
 
-#define NO_OWNER UINT32_MAX
-
-static struct spinlock big_lock = SPINLOCK_INIT;
-static volatile uint32_t owner = NO_OWNER;
+struct spinlock kernel_big_lock = SPINLOCK_INIT;
+volatile uint32_t kernel_lock_owner = KERNEL_LOCK_NO_OWNER;
+struct kernel_lock_stats kernel_lock_statistics;
 static uint64_t acquired_at;
-static struct kernel_lock_stats stats;
 
-void kernel_lock(void)
+/* Waits for `ticket`. While waiting, answers TLB shootdowns: the lock
+ * holder may be waiting for this core to flush (arch/x86_64/tlb.c explains
+ * why the flush happens here and not in the IPI handler); and remote-stall
+ * requests (kernel/sched.c). */
+static void wait_for_turn(unsigned ticket)
 {
-    uint64_t t0 = rdtsc();
-    /* While waiting, answer TLB shootdowns: the lock holder may be waiting
-     * for this core to flush (arch/x86_64/tlb.c explains why the flush
-     * happens here and not in the IPI handler). */
-    unsigned ticket = atomic_fetch_add_explicit(&big_lock.next, 1, memory_order_relaxed);
-    while (atomic_load_explicit(&big_lock.serving, memory_order_acquire) != ticket) {
+    while (atomic_load_explicit(&kernel_big_lock.serving, memory_order_acquire) != ticket) {
         tlb_shootdown_poll();
         sched_detach_poll();
         cpu_relax();
     }
+}
+
+static void note_wait(uint64_t wait)
+{
+    if (wait > kernel_lock_statistics.max_wait_tsc)
+        kernel_lock_statistics.max_wait_tsc = wait;
+}
+
+void kernel_lock(void)
+{
+    uint64_t t0 = rdtsc();
+    wait_for_turn(atomic_fetch_add_explicit(&kernel_big_lock.next, 1, memory_order_relaxed));
     uint64_t t1 = rdtsc();
-    owner = this_cpu()->index;
+    kernel_lock_owner = this_cpu()->index;
     acquired_at = t1;
-    stats.acquisitions++;
-    if (t1 - t0 > stats.max_wait_tsc)
-        stats.max_wait_tsc = t1 - t0;
+    kernel_lock_statistics.acquisitions++;
+    note_wait(t1 - t0);
 }
 
 void kernel_unlock(void)
 {
     uint64_t held = rdtsc() - acquired_at;
-    stats.total_hold_tsc += held;
-    if (held > stats.max_hold_tsc)
-        stats.max_hold_tsc = held;
-    owner = NO_OWNER;
-    spin_unlock(&big_lock);
+    kernel_lock_statistics.total_hold_tsc += held;
+    if (held > kernel_lock_statistics.max_hold_tsc)
+        kernel_lock_statistics.max_hold_tsc = held;
+    kernel_lock_owner = KERNEL_LOCK_NO_OWNER;
+    spin_unlock(&kernel_big_lock);
+}
+
+void kernel_lock_wait_timed(unsigned ticket)
+{
+    uint64_t t0 = rdtsc();
+    wait_for_turn(ticket);
+    note_wait(rdtsc() - t0);
+}
+
+void kernel_lock_start_timing(void)
+{
+    acquired_at = rdtsc();
+    kernel_lock_statistics.untimed_holds--;
+    kernel_lock_statistics.acquisitions++;
 }
 
 bool kernel_lock_held_here(void)
 {
-    return owner == this_cpu()->index;
+    return kernel_lock_owner == this_cpu()->index;
 }
 
 void kernel_lock_stats(struct kernel_lock_stats *out)
 {
-    *out = stats;
+    *out = kernel_lock_statistics;
 }

@@ -29,6 +29,7 @@
 #include "ipc.h"
 #include "klock.h"
 #include "schedcontext.h"
+#include "sched_core.h"
 #include "thread.h"
 #include "atoll/ipc.h"
 #include "atoll/sched.h"
@@ -50,19 +51,8 @@
  * (its registers are untouched until it is performed). */
 #define SYSCALL_INSTRUCTION_BYTES 2
 
-struct core_sched {
-    struct runqueue ready;
-    struct release_queue release;
-    struct sched_context *sc;      /* what the time runs on; NULL: nothing (idle) */
-    uint64_t last;                 /* TSC up to which time is accounted */
-    uint64_t pending;              /* ticks accounted to `sc`, not yet charged to its refills */
-    uint64_t timer_deadline;       /* what the timer was last asked for; 0: unknown */
-    struct sched_context *expired; /* ran out at a charge; its holder's timeslice must end */
-    bool expired_may_fault;        /* false after Yield: no timeout fault */
-    bool need_resched;
-};
-
-static struct core_sched cores[MAX_CPUS];
+struct core_sched sched_cores[MAX_CPUS]; /* sched_core.h */
+static struct core_sched *const cores = sched_cores;
 /* Remote stall (seL4 remoteTCBStall): a core asked to let go of its
  * current thread, which another core has stopped. */
 static atomic_bool detach_request[MAX_CPUS];
@@ -644,9 +634,9 @@ _Noreturn void schedule(void)
             struct kernel_lock_stats ls;
             kernel_lock_stats(&ls);
             kprintf("atoll: no threads left to run\n");
-            kprintf("atoll: kernel lock: %lu acquisitions, hold max %lu avg %lu, wait max %lu "
-                    "(tsc ticks)\n",
-                    ls.acquisitions, ls.max_hold_tsc,
+            kprintf("atoll: kernel lock: %lu acquisitions (and %lu by the IPC fast path, "
+                    "untimed), hold max %lu avg %lu, wait max %lu (tsc ticks)\n",
+                    ls.acquisitions, ls.untimed_holds, ls.max_hold_tsc,
                     ls.acquisitions ? ls.total_hold_tsc / ls.acquisitions : 0, ls.max_wait_tsc);
             live_threads = ~0u; /* report once */
             if (boot_cmdline.exit_after_ready) {
@@ -730,9 +720,12 @@ void sched_sc_configure(struct sched_context *sc, uint64_t budget, uint64_t peri
         refill_update(r, budget, period, extra_refills, min_budget, now);
     else
         refill_configure(r, budget, period, extra_refills, min_budget, now);
-    for (unsigned i = 0; i < MAX_CPUS; i++)
+    for (unsigned i = 0; i < MAX_CPUS; i++) {
         if (cores[i].expired == sc)
             cores[i].expired = NULL; /* new refills: readiness is looked at afresh */
+        if (cores[i].sc == sc)
+            cores[i].timer_deadline = 0; /* nor may the IPC fast path trust the old one */
+    }
     sc->core = core;
     sc->badge = badge;
     if (!t)
@@ -884,70 +877,6 @@ bool sched_send_admitted(struct tcb *t, const struct endpoint *ep, bool blocking
     }
     t->context.rip -= SYSCALL_INSTRUCTION_BYTES;
     return false;
-}
-
-/* ---- The IPC fast path (kernel/ipc.c). */
-
-bool sched_may_switch_to(const struct tcb *t)
-{
-    const struct percpu *c = this_cpu();
-    if (core_of(t) != c->index || !t->sc || !may_run(&cores[c->index], t->sc))
-        return false;
-    struct rq_node *best = rq_pick_highest(&cores[c->index].ready);
-    return !best || best->prio <= t->rq.prio;
-}
-
-bool sched_fast_call_ok(const struct tcb *caller, const struct tcb *server,
-                        const struct endpoint *ep)
-{
-    if (ep->budget_threshold)
-        return false;
-    if (!server->sc)
-        return caller->sc != NULL; /* passive: runs on the caller's SC */
-    return may_run(this_core(), server->sc);
-}
-
-void sched_fast_donate(struct tcb *caller, struct tcb *server, struct reply_object *reply)
-{
-    struct sched_context *sc = caller->sc;
-    if (server->sc)
-        return; /* an active server runs on its own */
-    caller->sc = NULL;
-    sc->tcb = server;
-    server->sc = sc;
-    reply->donated = sc;
-    reply->donation_prev = sc->reply;
-    sc->reply = reply;
-    server->affinity = caller->affinity;
-}
-
-void sched_fast_return(struct tcb *caller, struct reply_object *reply)
-{
-    struct sched_context *sc = reply->donated;
-    if (!sc)
-        return;
-    sc->reply = reply->donation_prev;
-    reply->donated = NULL;
-    reply->donation_prev = NULL;
-    if (sc->tcb)
-        sc->tcb->sc = NULL;
-    sc->tcb = caller;
-    caller->sc = sc;
-}
-
-bool sched_fast_reply_ok(const struct tcb *caller, const struct reply_object *reply)
-{
-    const struct percpu *c = this_cpu();
-    struct core_sched *cs = &cores[c->index];
-    struct sched_context *sc = reply->donated;
-    if (sc && (sc->reply != reply || caller->sc))
-        return false; /* not simply the SC going back: the general path */
-    if (!sc)
-        sc = caller->sc;
-    if (!sc || core_of(caller) != c->index || !may_run(cs, sc))
-        return false;
-    struct rq_node *best = rq_pick_highest(&cs->ready);
-    return !best || best->prio <= caller->rq.prio;
 }
 
 /* ---- Checking. */

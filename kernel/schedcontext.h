@@ -90,21 +90,6 @@ void sched_forget_donation(struct reply_object *reply);
  * registers, or t waits for its refill and will restart the call). */
 bool sched_send_admitted(struct tcb *t, const struct endpoint *ep, bool blocking);
 
-/* ---- The IPC fast path (kernel/ipc.c): whether it may hand the core to
- * `server` for a Call on `ep` (no budget threshold; a passive server runs
- * on the caller's SC, an active one needs budget on its own), and to
- * `caller` for the reply through `reply` (on the SC donated through it, or
- * its own; on this core; nothing ready here outranks it). When they
- * hold, sched_fast_donate() and sched_fast_return() do what
- * sched_donate_on_call() and sched_return_donation() do, without the
- * cases the checks exclude (the threads involved are this core's current
- * thread and a blocked one). */
-bool sched_fast_call_ok(const struct tcb *caller, const struct tcb *server,
-                        const struct endpoint *ep);
-void sched_fast_donate(struct tcb *caller, struct tcb *server, struct reply_object *reply);
-bool sched_fast_reply_ok(const struct tcb *caller, const struct reply_object *reply);
-void sched_fast_return(struct tcb *caller, struct reply_object *reply);
-
 /* ---- The root thread's SC (kernel/boot_root.c): an SC object in zeroed
  * memory of 2^size_bits bytes, configured round robin on core 0 and
  * bound to `t`. */

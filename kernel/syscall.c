@@ -4,6 +4,7 @@
  * the kernel: bad numbers and arguments come back as errors, bad
  * capability pointers as capability faults. */
 #include "console.h"
+#include "fastpath.h"
 #include "boot_root.h"
 #include "ipc.h"
 #include "objects.h"
@@ -290,12 +291,16 @@ static void debug_puts(struct trap_frame *f)
 _Noreturn void syscall_dispatch(struct trap_frame *f)
 {
     kernel_lock();
+    syscall_general(f);
+}
+
+_Noreturn void syscall_general(struct trap_frame *f)
+{
     struct tcb *self = thread_current();
     if (!self || self->state != THREAD_RUNNABLE)
         thread_return(self); /* stopped from another core while it ran: no more calls */
     switch (f->rax) {
     case ATOLL_SYS_CALL:
-        ipc_fastpath_call(self);
         handle_send(self, f, true, true);
         break;
     case ATOLL_SYS_SEND:
@@ -305,7 +310,6 @@ _Noreturn void syscall_dispatch(struct trap_frame *f)
         handle_send(self, f, false, false);
         break;
     case ATOLL_SYS_REPLY_RECV:
-        ipc_fastpath_reply_recv(self);
         handle_recv(self, f, (enum atoll_syscall)f->rax);
         break;
     case ATOLL_SYS_RECV:
@@ -324,6 +328,14 @@ _Noreturn void syscall_dispatch(struct trap_frame *f)
     case ATOLL_SYS_DEBUG_CHECK:
         debug_check(f);
         break;
+    case ATOLL_SYS_DEBUG_FASTPATH_COUNT: {
+        struct fastpath_counts n;
+        fastpath_get_counts(&n);
+        f->rax = ATOLL_OK;
+        f->rdx = n.calls;
+        f->r8 = n.reply_recvs;
+        break;
+    }
     case ATOLL_SYS_DEBUG_EXIT:
         kprintf("atoll: thread %s exited with status %lu\n", self->name, f->rdi);
         thread_stop(self, THREAD_EXITED);

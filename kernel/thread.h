@@ -140,9 +140,6 @@ void sched_tick(void);
  * threads whose refills are due. */
 void sched_timer_interrupt(void);
 void sched_init(void);
-/* Whether the IPC fast path may switch straight to `t`: it belongs to
- * this core, its SC has budget, and nothing ready here outranks it. */
-bool sched_may_switch_to(const struct tcb *t);
 /* NULL if every core's ready and release queues are well formed and hold
  * only runnable threads with SCs that may run (ready) or wait for their
  * next refill (release), and every SC involved passes

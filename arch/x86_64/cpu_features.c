@@ -128,21 +128,3 @@ void fpu_init_area(void *area)
     /* XSTATE_BV = 0: XRSTOR puts every extended component in its initial
      * state; MXCSR still comes from the legacy area. */
 }
-
-/* The 64-bit forms keep the full FPU instruction and data pointers. The
- * mask in EDX:EAX selects every enabled component. */
-void fpu_save(void *area)
-{
-    if (cpu_features.xsave)
-        __asm__ volatile("xsave64 (%0)" ::"r"(area), "a"(UINT32_MAX), "d"(UINT32_MAX) : "memory");
-    else
-        __asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
-}
-
-void fpu_restore(const void *area)
-{
-    if (cpu_features.xsave)
-        __asm__ volatile("xrstor64 (%0)" ::"r"(area), "a"(UINT32_MAX), "d"(UINT32_MAX) : "memory");
-    else
-        __asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
-}

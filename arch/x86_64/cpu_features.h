@@ -35,7 +35,23 @@ void cpu_features_init_ap(void);
 /* Per-thread FPU state, saved and restored eagerly on thread switch.
  * `area` is FPU_AREA_MAX bytes, 64-byte aligned. */
 void fpu_init_area(void *area);
-void fpu_save(void *area);
-void fpu_restore(const void *area);
+/* Inline: they are on every thread switch, the IPC fast path's too. The
+ * 64-bit forms keep the full FPU instruction and data pointers; the mask
+ * in EDX:EAX selects every enabled component. */
+static inline void fpu_save(void *area)
+{
+    if (cpu_features.xsave)
+        __asm__ volatile("xsave64 (%0)" ::"r"(area), "a"(UINT32_MAX), "d"(UINT32_MAX) : "memory");
+    else
+        __asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
+}
+
+static inline void fpu_restore(const void *area)
+{
+    if (cpu_features.xsave)
+        __asm__ volatile("xrstor64 (%0)" ::"r"(area), "a"(UINT32_MAX), "d"(UINT32_MAX) : "memory");
+    else
+        __asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
+}
 
 #endif

@@ -11,6 +11,15 @@
 #include "../../kernel/klock.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
+
+/* layout.inc, used by the SYSRET path of syscall_entry.asm. */
+_Static_assert(offsetof(struct trap_frame, r11) == 32, "layout.inc FRAME_R11");
+_Static_assert(offsetof(struct trap_frame, rcx) == 96, "layout.inc FRAME_RCX");
+_Static_assert(offsetof(struct trap_frame, vector) == 120, "layout.inc FRAME_VECTOR");
+_Static_assert(offsetof(struct trap_frame, rip) == 136, "layout.inc FRAME_RIP");
+_Static_assert(offsetof(struct trap_frame, rflags) == 152, "layout.inc FRAME_RFLAGS");
+_Static_assert(offsetof(struct trap_frame, rsp) == 160, "layout.inc FRAME_RSP");
 
 static irq_handler_fn handlers[256];
 static atomic_bool stopping;

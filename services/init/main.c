@@ -75,6 +75,7 @@ int main(uint64_t bootinfo)
     tests_vspace(bi);
     tests_ipc(bi);
     tests_mcs(bi);
+    tests_fastpath(bi);
     tests_irq(bi);
     tests_pd(bi);
     test_summary("init");

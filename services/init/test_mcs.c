@@ -636,6 +636,66 @@ static void test_abort_donated_call(void)
     TEST_EQ("abort.pending_abort_consumed", sys(ATOLL_SYS_POLL, n, 0, 0, 0, 0).badge, 0);
 }
 
+/* Answers at once with word 0 + 1. */
+static void quick_server(uint64_t unused)
+{
+    (void)unused;
+    uint64_t ep = server_ep, reply = server_reply;
+    struct atoll_syscall_result r = sys(ATOLL_SYS_RECV, ep, 0, 0, 0, reply);
+    for (;;)
+        r = sys(ATOLL_SYS_REPLY_RECV, ep, atoll_msginfo(0, 1, 0), r.mr[0] + 1, 0, reply);
+}
+
+/* Calls the quick server in a loop, counting the answers in counters[7]. */
+static void counting_client(uint64_t ep)
+{
+    for (;;)
+        counters[7] = sys(ATOLL_SYS_CALL, ep, atoll_msginfo(0, 1, 0), counters[7], 0, 0).mr[0];
+}
+
+static uint64_t fast_calls(void)
+{
+    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+    return atoll_syscall(ATOLL_SYS_DEBUG_FASTPATH_COUNT, 0, 0, mr).mr[0];
+}
+
+/* Round trips to a passive server on the IPC fast path, from a client with
+ * a small budget: the fast path keeps the time on the client's SC and the
+ * budget still stops the client (without it, the client would take all
+ * the time init sleeps). */
+static void test_fast_path_budget(void)
+{
+    server_ep = make(ATOLL_OBJECT_ENDPOINT, 0);
+    server_reply = make(ATOLL_OBJECT_REPLY, 0);
+    uint64_t own = new_sc(0, 10000, 10000, 0);
+    start(quick_server, 0, PRIO_SERVER, own);
+    unbind(own);
+    uint64_t used = 0, calls = 0, fast = 0;
+    unsigned attempt;
+    for (attempt = 1; attempt <= ATTEMPTS; attempt++) {
+        uint64_t sc = new_sc(0, 1000, 10000, 0);
+        counters[7] = 0;
+        uint64_t fast0 = fast_calls();
+        uint64_t client_tcb = start(counting_client, server_ep, PRIO_HIGH, sc);
+        consumed(sc);
+        sleep_periods(20); /* about 100 ms: 10 refills of 1 ms */
+        used = consumed(sc);
+        stop(client_tcb);
+        calls = counters[7];
+        fast = fast_calls() - fast0;
+        printf("init: mcs: fast-path client: %lu us in 20 alarm periods, %lu calls (%lu fast), "
+               "attempt %u\n",
+               used, calls, fast, attempt);
+        if (used >= 2000 && used <= 25000)
+            break;
+    }
+    test_result("mcs.fast_path_client_held_to_its_budget", attempt <= ATTEMPTS,
+                "expected about 10000 us for 1 ms per 10 ms over 100 ms, got %lu", used);
+    test_result("mcs.fast_path_client_made_fast_calls", calls >= 100 && fast >= calls / 2,
+                "expected at least 100 calls, most on the fast path, got %lu (%lu fast)", calls,
+                fast);
+}
+
 /* The budget of a donated SC runs out in a server with a timeout
  * endpoint: a timeout fault. */
 static void test_timeout_fault(void)
@@ -816,6 +876,7 @@ void tests_mcs(const struct atoll_bootinfo *bi)
     test_round_robin();
     test_passive_server();
     test_abort_donated_call();
+    test_fast_path_budget();
     test_timeout_fault();
     TEST_EQ("mcs.invariants_hold_with_servers_waiting", check_invariants(), ATOLL_OK);
     test_threshold();

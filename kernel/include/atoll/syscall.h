@@ -43,6 +43,10 @@ enum atoll_syscall {
      * console. rax: ATOLL_OK or ATOLL_ERR_ILLEGAL_OPERATION when a check
      * failed; rdi: capabilities checked. */
     ATOLL_SYS_DEBUG_CHECK = 0x42,
+    /* Debug-only: how many Calls (rdx) and ReplyRecvs (r8) the IPC fast
+     * path has completed since boot, on all cores, so that tests can tell
+     * which path a system call took. */
+    ATOLL_SYS_DEBUG_FASTPATH_COUNT = 0x43,
 };
 
 #define ATOLL_MSG_REGISTERS  4
