@@ -216,6 +216,7 @@ _Noreturn void fastpath_call(struct trap_frame *f)
     thread_queue_remove(&ep->queue, server);
     copy_message(self, server, cap_badge(ep_cap));
     server->reply = NULL;
+    reply->receiver = NULL;
     reply->caller = self;
     self->state = THREAD_BLOCKED;
     self->block_kind = BLOCK_REPLY;
@@ -249,7 +250,7 @@ _Noreturn void fastpath_reply_recv(struct trap_frame *f)
     struct reply_object *reply = object(reply_cap);
     struct tcb *caller = reply->caller;
     struct sched_context *sc = reply->donated;
-    if (!caller || caller->fault_kind || caller->abort_pending ||
+    if (!caller || caller->fault_kind || caller->abort_pending || reply->receiver ||
         caller->block_kind != BLOCK_REPLY || caller->blocked_on != reply || caller->sc || !sc ||
         sc->reply != reply || (ep->queue.head && ep->queue.head->block_kind == BLOCK_SEND) ||
         !may_switch_to(c, cs, caller) || !budget_left(cs, self, sc))
@@ -265,6 +266,7 @@ _Noreturn void fastpath_reply_recv(struct trap_frame *f)
     caller->sc = sc;
     copy_message(self, caller, 0);
     self->reply = reply;
+    reply->receiver = self;
     self->state = THREAD_BLOCKED;
     self->block_kind = BLOCK_RECV;
     self->blocked_on = ep;

@@ -126,6 +126,8 @@ static void link_reply(struct tcb *caller, struct tcb *receiver)
 {
     struct reply_object *r = receiver->reply;
     receiver->reply = NULL;
+    if (r)
+        r->receiver = NULL;
     if (!r) {
         thread_stop(caller, THREAD_INACTIVE);
         return;
@@ -255,6 +257,12 @@ static void recv_endpoint(struct tcb *t, struct cap_slot *slot, uint64_t reply_c
         return;
     }
     t->reply = reply;
+    if (reply) {
+        /* One receiver per reply object: an earlier one waits on without. */
+        if (reply->receiver && reply->receiver != t)
+            reply->receiver->reply = NULL;
+        reply->receiver = t;
+    }
     thread_block(t, BLOCK_RECV, ep);
     thread_queue_append(&ep->queue, t);
 }
@@ -408,6 +416,8 @@ void ipc_cancel(struct tcb *t)
     case BLOCK_SEND:
     case BLOCK_RECV:
         thread_queue_remove(&((struct endpoint *)t->blocked_on)->queue, t);
+        if (t->reply && t->reply->receiver == t)
+            t->reply->receiver = NULL;
         t->reply = NULL;
         break;
     case BLOCK_NOTIFICATION:
@@ -452,6 +462,10 @@ void notification_cancel_all(struct notification *n)
 
 void reply_clear(struct reply_object *r)
 {
+    if (r->receiver) {
+        r->receiver->reply = NULL;
+        r->receiver = NULL;
+    }
     if (r->caller) {
         struct tcb *c = r->caller;
         r->caller = NULL;

@@ -77,7 +77,9 @@ struct reply_object {
      * donation before it on the same SC (kernel/schedcontext.h). */
     struct sched_context *donated;
     struct reply_object *donation_prev;
-    uint64_t reserved;
+    /* The thread blocked in Recv with this reply object (seL4's replyTCB
+     * for a receiver): deleting the object must clear its pointer. */
+    struct tcb *receiver;
 };
 
 _Static_assert(sizeof(struct endpoint) <= (1u << ATOLL_ENDPOINT_SIZE_BITS), "endpoint size");

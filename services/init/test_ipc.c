@@ -162,6 +162,22 @@ static void plain_sender(void)
     thread_exit();
 }
 
+/* Receives once on `ep` with the reply object in shared[6]; reports the
+ * label in shared[5]. */
+static void receive_once(uint64_t ep)
+{
+    struct atoll_syscall_result r = sys(ATOLL_SYS_RECV, ep, 0, 0, 0, shared[6]);
+    shared[5] = atoll_msginfo_label(r.info);
+    thread_exit();
+}
+
+static void call_once(uint64_t ep)
+{
+    sys(ATOLL_SYS_CALL, ep, atoll_msginfo(9, 0, 0), 0, 0, 0);
+    shared[4] = 0xbad; /* never answered: the server had no reply object */
+    thread_exit();
+}
+
 /* ---- tests ---- */
 
 static void test_call_reply(void)
@@ -517,6 +533,30 @@ static void test_remote_stop(uint64_t cpus)
     TEST_EQ("smp.reused_memory_not_written_by_old_thread", taken, 0);
 }
 
+/* A reply object deleted while a thread waits in Recv with it: the
+ * thread's pointer to it goes too (seL4's replyTCB), so that a Call
+ * arriving later does not write into the memory, here a notification
+ * made from it at once. */
+static void test_reply_deleted_while_waiting(void)
+{
+    uint64_t small = make(ATOLL_OBJECT_UNTYPED, ATOLL_REPLY_SIZE_BITS);
+    uint64_t reply = slot(), ep = make(ATOLL_OBJECT_ENDPOINT, 0);
+    atoll_untyped_retype(small, ATOLL_OBJECT_REPLY, 0, ROOT, 0, 0, reply, 1);
+    shared[4] = shared[5] = 0;
+    shared[6] = reply;
+    start(receive_once, ep, 200); /* blocks in Recv with the reply object */
+    TEST_EQ("reply.delete_while_receiver_waits_ok",
+            atoll_cnode_slot_op(ATOLL_CNODE_DELETE, ROOT, reply, DEPTH).code, ATOLL_OK);
+    uint64_t n = slot();
+    TEST_EQ("reply.memory_reused_as_notification",
+            atoll_untyped_retype(small, ATOLL_OBJECT_NOTIFICATION, 0, ROOT, 0, 0, n, 1).code,
+            ATOLL_OK);
+    start(call_once, ep, 200);
+    TEST_EQ("reply.receiver_got_call_without_reply_object", shared[5], 9);
+    TEST_EQ("reply.caller_never_answered", shared[4], 0);
+    TEST_EQ("reply.reused_memory_untouched", sys(ATOLL_SYS_POLL, n, 0, 0, 0, 0).badge, 0);
+}
+
 static void test_faults(void)
 {
     uint64_t fep = make(ATOLL_OBJECT_ENDPOINT, 0);
@@ -567,6 +607,7 @@ void tests_ipc(const struct atoll_bootinfo *bi)
     test_cross_core(bi->cpus);
     test_ipc_buffer();
     test_suspend_cancels_fault();
+    test_reply_deleted_while_waiting();
     test_remote_stop(bi->cpus);
     /* Revoking the untyped destroys every thread and object made here:
      * blocked threads (the echo server) are stopped by their deletion. */
