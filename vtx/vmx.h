@@ -1,0 +1,25 @@
+/* VMX root operation on every core: IA32_FEATURE_CONTROL, the CR0/CR4
+ * fixed bits and a VMXON region per core (SDM Vol. 3C 23.7-23.8). The
+ * regions come from boot memory: the kernel allocates nothing after
+ * boot. If the CPU is unsuitable (vmx_caps.h) or VMXON fails on any core,
+ * VT-x stays off everywhere and no VCPU can be created. */
+#ifndef ATOLL_VTX_VMX_H
+#define ATOLL_VTX_VMX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmx_caps.h"
+
+/* Bootstrap core, after paging and before the APs start: reads and
+ * reports the capabilities, and enters VMX operation on this core. */
+void vmx_init_bsp(void);
+/* Each AP, during its start-up (boot memory is still open). */
+void vmx_init_ap(void);
+/* After SMP start-up: "vtx: VMXON on N cores", or why VT-x is off. */
+void vmx_report_cores(void);
+/* VT-x is on in every online core: VCPUs and GuestSpaces may exist. */
+bool vmx_usable(void);
+const struct vmx_caps *vmx_capabilities(void);
+
+#endif
