@@ -29,7 +29,7 @@ KERNEL_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx
 
 KERNEL_C := $(wildcard arch/x86_64/*.c) $(wildcard kernel/*.c) $(wildcard kernel/cap/*.c) \
 	$(wildcard kernel/sched/*.c) $(wildcard vtx/*.c)
-KERNEL_ASM := $(wildcard arch/x86_64/*.asm)
+KERNEL_ASM := $(wildcard arch/x86_64/*.asm) $(wildcard vtx/*.asm)
 KERNEL_OBJ := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) \
 	$(patsubst %.asm,$(BUILD)/k/%.o,$(KERNEL_ASM))
 
@@ -83,6 +83,9 @@ $(BUILD)/services/%.elf: $(USER_LIB_OBJ) services/lib/user.ld $$(call user_progr
 	@echo "  LD [U]  $@"
 	@$(LD) -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T services/lib/user.ld \
 		$(filter %.o,$^) -o $@
+
+# Test guests (images/guests/) are data inside init, which runs them.
+$(BUILD)/services/init.elf: $(patsubst %.asm,$(BUILD)/u/%.o,$(wildcard images/guests/*.asm))
 
 $(BUILD)/kernel.elf: $(KERNEL_OBJ) arch/x86_64/linker.ld
 	@echo "  LD      $@"

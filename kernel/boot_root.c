@@ -15,6 +15,7 @@
 #include "../arch/x86_64/cpu.h"
 #include "../arch/x86_64/paging.h"
 #include "../arch/x86_64/x86.h"
+#include "../vtx/vmx.h"
 
 /* Fixed user addresses of the root task's stack (grows down from the top),
  * boot-information page and IPC buffer. */
@@ -202,6 +203,7 @@ bool boot_root_task(const struct mb2_boot *boot, unsigned cpus)
     info->ipc_buffer = ROOT_IPC_BUFFER;
     info->ioport_first = 0;
     info->ioport_last = IOPORT_LAST;
+    info->features = vmx_usable() ? ATOLL_BOOTINFO_FEATURE_VMX : 0;
     struct untyped_builder b = {
         .slots = slots,
         .info = info,

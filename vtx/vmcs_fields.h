@@ -159,7 +159,7 @@
 /* Segment access rights (the descriptor's type..G bits, 24.4.1) */
 #define VMX_AR_TYPE_DATA_RW_ACCESSED 0x3u
 #define VMX_AR_TYPE_CODE_RX_ACCESSED 0xbu
-#define VMX_AR_TYPE_TSS_BUSY_16      0x3u
+#define VMX_AR_TYPE_TSS_BUSY_32      0xbu
 #define VMX_AR_TYPE_LDT              0x2u
 #define VMX_AR_S                     (1u << 4) /* code or data, not system */
 #define VMX_AR_PRESENT               (1u << 7)

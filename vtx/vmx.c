@@ -13,6 +13,10 @@
 #include <stdatomic.h>
 
 static struct vmx_caps caps;
+static struct vmx_controls controls;
+/* Bumped by every invalidation; each core's last flush (vmx.h). */
+static uint64_t flush_generation = 1;
+static uint64_t flushed_generation[MAX_CPUS];
 /* Cores in VMX root operation, and whether one of them failed. */
 static atomic_uint cores_on;
 static atomic_bool core_failed;
@@ -71,10 +75,79 @@ static void cpu_enable(void)
     }
 }
 
+/* The setting of a control word: `want` plus what the CPU requires (the
+ * allowed-0 settings, low half of the MSR), or false when the CPU does not
+ * allow a wanted bit (allowed-1 settings, high half). */
+static bool control_setting(uint32_t msr, uint32_t want, uint32_t *out)
+{
+    uint64_t v = rdmsr(msr);
+    uint32_t required = (uint32_t)v, allowed = (uint32_t)(v >> VMX_ALLOWED1_SHIFT);
+    if ((want & allowed) != want)
+        return false;
+    *out = (want | required) & allowed;
+    return true;
+}
+
+/* What every guest gets (docs/kernel.md, "VT-x"): host interrupts and
+ * NMIs leave the guest; HLT, MWAIT, MONITOR, RDPMC and every I/O port
+ * exit; without MSR bitmaps every RDMSR/WRMSR exits; EPT, VPID and
+ * unrestricted guest; EFER switched on entry and exit. */
+static const char *compute_controls(void)
+{
+    bool true_ctls = caps.basic & VMX_BASIC_TRUE_CTLS;
+    if (!control_setting(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS,
+                         PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING, &controls.pin))
+        return "pin-based controls";
+    if (!control_setting(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
+                         PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_RDPMC_EXITING |
+                             PROC_UNCONDITIONAL_IO_EXIT | PROC_MONITOR_EXITING |
+                             PROC_SECONDARY_CONTROLS,
+                         &controls.proc))
+        return "processor-based controls";
+    if (controls.proc & (PROC_USE_MSR_BITMAPS | PROC_USE_IO_BITMAPS))
+        return "MSR or I/O bitmaps forced on";
+    if (!control_setting(MSR_IA32_VMX_PROCBASED_CTLS2,
+                         PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED,
+                         &controls.proc2))
+        return "secondary controls";
+    /* WBINVD flushes the host's caches too: exit where the CPU can. */
+    uint32_t with_wbinvd;
+    if (control_setting(MSR_IA32_VMX_PROCBASED_CTLS2, controls.proc2 | PROC2_WBINVD_EXITING,
+                        &with_wbinvd))
+        controls.proc2 = with_wbinvd;
+    if (!control_setting(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
+                         EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
+                         &controls.exit))
+        return "VM-exit controls";
+    if (!control_setting(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
+                         ENTRY_LOAD_EFER, &controls.entry))
+        return "VM-entry controls";
+    /* Guests start in real mode and may enter long mode: the VMM's EFER
+     * decides this bit at each entry (vcpu.c), so it must be free. */
+    if (controls.entry & ENTRY_IA32E_MODE_GUEST)
+        return "IA-32e mode guest forced on";
+    controls.cr0_fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0);
+    controls.cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
+    controls.cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
+    controls.cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
+    if (!(caps.ept_vpid_cap & EPT_CAP_INVEPT) || !(caps.ept_vpid_cap & EPT_CAP_INVEPT_ALL) ||
+        !(caps.ept_vpid_cap & EPT_CAP_INVVPID) || !(caps.ept_vpid_cap & EPT_CAP_INVVPID_ALL))
+        return "INVEPT/INVVPID all-context";
+    return NULL;
+}
+
 void vmx_init_bsp(void)
 {
     vmx_caps_read(&caps);
     vmx_caps_report(&caps);
+    if (caps.usable) {
+        const char *missing = compute_controls();
+        if (missing) {
+            caps.usable = false;
+            caps.reason = "a needed VMX control is not available";
+            kprintf("atoll: vmx=no (%s: %s)\n", caps.reason, missing);
+        }
+    }
     /* A VMXON region must hold what IA32_VMX_BASIC asks for (A.1). */
     uint64_t region_bytes = (caps.basic >> VMX_BASIC_SIZE_SHIFT) & VMX_BASIC_SIZE_MASK;
     if (caps.usable && region_bytes > PAGE_SIZE) {
@@ -119,4 +192,30 @@ bool vmx_usable(void)
 const struct vmx_caps *vmx_capabilities(void)
 {
     return &caps;
+}
+
+const struct vmx_controls *vmx_controls(void)
+{
+    return &controls;
+}
+
+static void flush_this_core(void)
+{
+    invept(INVEPT_ALL_CONTEXT, 0);
+    invvpid(INVVPID_ALL_CONTEXT, 0);
+    flushed_generation[this_cpu()->index] = flush_generation;
+}
+
+void vmx_invalidate_guest_translations(void)
+{
+    if (!caps.usable)
+        return;
+    flush_generation++;
+    flush_this_core();
+}
+
+void vmx_flush_if_stale(void)
+{
+    if (flushed_generation[this_cpu()->index] != flush_generation)
+        flush_this_core();
 }

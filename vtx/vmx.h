@@ -22,4 +22,23 @@ void vmx_report_cores(void);
 bool vmx_usable(void);
 const struct vmx_caps *vmx_capabilities(void);
 
+/* The VM-execution, exit and entry controls every VMCS gets, computed at
+ * boot from the capability MSRs' allowed-0 and allowed-1 settings (SDM
+ * Vol. 3D A.3-A.5): the bits the kernel needs, plus the ones the CPU
+ * requires. If a needed bit is not allowed, VT-x stays off. */
+struct vmx_controls {
+    uint32_t pin, proc, proc2, exit, entry;
+    uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+};
+const struct vmx_controls *vmx_controls(void);
+
+/* EPT and VPID translations. The guest runs only inside VMEnter, under
+ * the kernel lock, so no guest runs while an invocation changes a
+ * GuestSpace. vmx_invalidate_guest_translations() flushes this core
+ * (INVEPT and INVVPID, all contexts) before it returns and marks every
+ * other core stale; vmx_flush_if_stale() runs before every VM entry and
+ * flushes a stale core first. */
+void vmx_invalidate_guest_translations(void);
+void vmx_flush_if_stale(void);
+
 #endif

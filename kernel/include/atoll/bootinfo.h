@@ -44,6 +44,10 @@ struct atoll_bootinfo {
     uint64_t empty_last;
     uint64_t ioport_first, ioport_last; /* range IOPortControl may issue */
     struct atoll_untyped_desc untyped[ATOLL_BOOTINFO_MAX_UNTYPED];
+    uint64_t features; /* ATOLL_BOOTINFO_FEATURE_* */
 };
+
+/* Bits of `features`. */
+#define ATOLL_BOOTINFO_FEATURE_VMX (UINT64_C(1) << 0) /* VT-x is on: VCPUs can be made */
 
 #endif
