@@ -5,10 +5,12 @@
 #include "vmx.h"
 #include "vmx_exit.h"
 #include "vmx_insn.h"
+#include "vmx_msr.h"
 #include "../arch/x86_64/cpu.h"
 #include "../arch/x86_64/layout.h"
 #include "../arch/x86_64/msr.h"
 #include "../arch/x86_64/paging.h"
+#include "../arch/x86_64/timer.h"
 #include "../arch/x86_64/x86.h"
 #include "../kernel/ipc.h"
 #include "../kernel/thread.h"
@@ -490,6 +492,10 @@ static bool host_exit(uint64_t reason, uint64_t intr_info)
         /* Still pending at the local APIC: taken as soon as the thread
          * is back in user mode with interrupts on. */
         return true;
+    case VMX_EXIT_PREEMPTION_TIMER:
+        /* The guest ran its slice: the kernel lock is let go of, pending
+         * interrupts are taken, the scheduler may run someone else. */
+        return true;
     case VMX_EXIT_EXCEPTION_NMI: {
         unsigned type = (intr_info >> INTR_INFO_TYPE_SHIFT) & INTR_INFO_TYPE_MASK;
         unsigned vector = intr_info & INTR_INFO_VECTOR_MASK;
@@ -554,6 +560,12 @@ void vcpu_vmenter(struct tcb *t, struct trap_frame *f)
         {VMCS_VPID, v->vpid},
     };
     ok = ok && write_all(fv, sizeof fv / sizeof fv[0]) && write_host_state();
+    /* At most one timer tick in the guest per entry: the guest runs under
+     * the kernel lock. */
+    if (ok && (vmx_controls()->pin & PIN_PREEMPTION_TIMER)) {
+        uint64_t slice = (timer_tsc_hz() / TIMER_TICK_HZ) >> vmx_controls()->preemption_timer_shift;
+        ok = vmwrite(VMCS_PREEMPTION_TIMER_VALUE, slice ? slice : 1) == VMX_OK;
+    }
     if (!ok) {
         struct atoll_error_detail e = vmx_failed(VMX_FAIL_VALID);
         vmclear(v->vmcs);

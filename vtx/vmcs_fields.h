@@ -86,6 +86,7 @@
 #define VMCS_GUEST_INTERRUPTIBILITY 0x4824u
 #define VMCS_GUEST_ACTIVITY_STATE   0x4826u
 #define VMCS_GUEST_SYSENTER_CS      0x482au
+#define VMCS_PREEMPTION_TIMER_VALUE 0x482eu
 #define VMCS_HOST_SYSENTER_CS       0x4c00u
 
 /* ---- Natural-width fields (B.4) */

@@ -98,6 +98,17 @@ static const char *compute_controls(void)
     if (!control_setting(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS,
                          PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING, &controls.pin))
         return "pin-based controls";
+    /* The VMX preemption timer bounds every guest run (vcpu.c), also
+     * where a host interrupt would not end it (Bochs 2.7 does not exit on
+     * one while the guest's RFLAGS.IF is clear). */
+    uint32_t with_timer;
+    if (caps.preemption_timer &&
+        control_setting(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS,
+                        controls.pin | PIN_PREEMPTION_TIMER, &with_timer)) {
+        controls.pin = with_timer;
+        controls.preemption_timer_shift =
+            (unsigned)(rdmsr(MSR_IA32_VMX_MISC) & VMX_MISC_PREEMPTION_RATE_MASK);
+    }
     if (!control_setting(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
                          PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_RDPMC_EXITING |
                              PROC_UNCONDITIONAL_IO_EXIT | PROC_MONITOR_EXITING |

@@ -32,6 +32,9 @@
 /* Allowed-1 settings are the high 32 bits of a capability MSR (A.3). */
 #define VMX_ALLOWED1_SHIFT 32
 
+/* IA32_VMX_MISC: the preemption timer counts down every 2^rate TSC ticks. */
+#define VMX_MISC_PREEMPTION_RATE_MASK 0x1full
+
 /* Pin-based controls */
 #define PIN_PREEMPTION_TIMER (1u << 6)
 /* Primary processor-based controls */

@@ -11,6 +11,7 @@ section .rodata
 global guest_exits_start, guest_exits_end, guest_exits_offsets
 
 DATA_GPA equ 0x2000                 ; where the VMM maps (or not) a data page
+SPIN_ITERATIONS equ 5000000         ; about 10 host timer ticks in Bochs
 
 guest_exits_start:
     mov eax, 0
@@ -29,6 +30,13 @@ guest_exits_start:
 .loop:                              ; round-trip benchmark: CPUID forever
     cpuid
     jmp .loop
+.spin:                              ; long enough for host timer interrupts
+    mov ecx, SPIN_ITERATIONS
+.spin_again:
+    dec ecx
+    jnz .spin_again
+.spin_hlt:
+    hlt                             ; exit 12 with ECX = 0
 guest_exits_end:
 
 align 2
@@ -41,3 +49,5 @@ guest_exits_offsets:
     dw guest_exits_start.store - guest_exits_start
     dw guest_exits_start.hlt - guest_exits_start
     dw guest_exits_start.loop - guest_exits_start
+    dw guest_exits_start.spin - guest_exits_start
+    dw guest_exits_start.spin_hlt - guest_exits_start

@@ -42,6 +42,8 @@ enum guest_step {
     STEP_STORE,
     STEP_HLT,
     STEP_LOOP,
+    STEP_SPIN,
+    STEP_SPIN_HLT,
     STEP_COUNT,
 };
 
@@ -353,6 +355,19 @@ static void measure(void)
            ticks / ROUND_TRIPS);
 }
 
+/* A guest that runs across many host timer interrupts: each ends its run
+ * in the kernel, which runs VMEnter again behind the VMM's back; the
+ * guest's registers must survive every one of them. */
+static void test_long_run(void)
+{
+    uint64_t *m = msg();
+    m[ATOLL_VMEXIT_RIP] = guest_rip(STEP_SPIN);
+    m[ATOLL_VMEXIT_RCX] = 0;
+    struct atoll_error_detail e = atoll_vmenter(true);
+    if (expect_exit("vmx.long_run_ends_at_hlt", e, VMX_EXIT_HLT, STEP_SPIN_HLT))
+        TEST_EQ("vmx.long_run_counted_down", m[ATOLL_VMEXIT_RCX] & 0xffffffff, 0);
+}
+
 static void test_teardown(struct guest *g)
 {
     TEST_EQ("vmx.delete_vcpu", delete_cap(g->vcpu).code, ATOLL_OK);
@@ -402,5 +417,6 @@ void tests_vmx(const struct atoll_bootinfo *bi)
     test_guest_space(&g);
     test_exits(&g);
     measure();
+    test_long_run();
     test_teardown(&g);
 }
