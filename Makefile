@@ -105,7 +105,7 @@ FORCE:
 
 include tests/tests.mk
 # Fragments of other host-test suites (capability core, scheduler).
--include tests/cap.mk tests/sched.mk tests/kernel_lib.mk
+-include tests/cap.mk tests/sched.mk tests/kernel_lib.mk tests/vtx.mk
 
 # KVM only where a quick probe shows it works (shared/TESTING.md: /dev/kvm
 # may exist and still hang a guest).

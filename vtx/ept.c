@@ -1,15 +1,14 @@
-/* GuestSpace objects; see ept.h. The structure follows the VSpace code
+/* GuestSpace objects; see ept.h. Portable: built into the kernel and
+ * into the host tests (tests/vtx.mk), which provide the two functions of
+ * the seam in ept.h. The structure follows the VSpace code
  * (arch/x86_64/vspace.c), whose invariant carries over: every table
  * reachable from a live GuestSpace is a live EPT table object, and every
  * frame a reachable leaf points at has a capability whose word 1 leads to
  * that leaf. Decode checks everything, perform cannot fail. */
 #include "ept.h"
-#include "vcpu.h"
 #include "vmcs_fields.h"
-#include "vmx.h"
 #include "atoll/vcpu.h"
-#include "../arch/x86_64/paging.h"
-#include "../kernel/kstring.h"
+#include "kstring.h"
 #include "../kernel/cap/platform.h"
 
 enum level {
@@ -117,14 +116,14 @@ static bool is_ept_table(enum cap_type t)
  * when a table on the way is missing or is a large page. */
 static uint64_t *walk(uint64_t root, uint64_t gpa, enum level level, unsigned *missing_bits)
 {
-    uint64_t *table = phys_to_virt(root);
+    uint64_t *table = cap_phys_to_virt(root);
     for (unsigned l = LEVEL_PML4; l < (unsigned)level; l++) {
         uint64_t e = table[entry_index(gpa, (enum level)l)];
         if (!entry_present(e) || (e & EPT_LARGE_PAGE)) {
             *missing_bits = level_shift[l];
             return NULL;
         }
-        table = phys_to_virt(e & EPT_ADDR_MASK);
+        table = cap_phys_to_virt(e & EPT_ADDR_MASK);
     }
     return &table[entry_index(gpa, level)];
 }
@@ -136,7 +135,7 @@ static bool entry_maps(uint64_t e, uint64_t paddr)
 
 /* ---- Ids */
 
-static unsigned guest_space_id(const struct cap *gs)
+unsigned ept_guest_space_id(const struct cap *gs)
 {
     unsigned id = (unsigned)gs->words[1];
     uint64_t root = cap_paddr(gs);
@@ -150,7 +149,7 @@ static unsigned guest_space_id(const struct cap *gs)
 
 static struct atoll_error_detail decode_id(struct ept_op *op)
 {
-    op->id = guest_space_id(&op->guest_space->cap);
+    op->id = ept_guest_space_id(&op->guest_space->cap);
     op->new_id = false;
     if (op->id != 0)
         return cap_ok();
@@ -263,7 +262,7 @@ static struct atoll_error_detail decode_unmap_frame(size_t extra_count, struct e
     /* Mapped in something else that still exists: not ours to undo. */
     if (!ept_is_guest_mapping(mapping) ||
         (ept_guest_mapping_live(mapping) &&
-         mapping_id(mapping) != guest_space_id(&op->guest_space->cap)))
+         mapping_id(mapping) != ept_guest_space_id(&op->guest_space->cap)))
         return cap_error(ATOLL_ERR_INVALID_CAPABILITY, 0);
     return cap_ok();
 }
@@ -315,7 +314,7 @@ static bool clear_recorded_entry(const struct cap *c, enum level level)
 void ept_unmap_frame(const struct cap *frame)
 {
     if (clear_recorded_entry(frame, frame_level(cap_type(frame))))
-        vmx_invalidate_guest_translations();
+        ept_invalidate();
 }
 
 /* ---- Perform */
@@ -383,7 +382,7 @@ struct atoll_error_detail ept_invoke(struct cap_slot *slot, uint64_t label, cons
 static void table_finalise(const struct cap *c, bool final)
 {
     if (final && clear_recorded_entry(c, table_parent_level(cap_type(c))))
-        vmx_invalidate_guest_translations();
+        ept_invalidate();
 }
 
 /* The GuestSpace goes: its id is freed, which voids every mapping
@@ -394,12 +393,12 @@ static void guest_space_finalise(const struct cap *c, bool final)
     if (!final)
         return;
     uint64_t root = cap_paddr(c);
-    unsigned id = guest_space_id(c);
+    unsigned id = ept_guest_space_id(c);
     if (id != 0)
         id_roots[id] = 0;
-    memset(phys_to_virt(root), 0, UINT64_C(1) << ATOLL_EPT_TABLE_SIZE_BITS);
-    vcpu_guest_space_gone(root);
-    vmx_invalidate_guest_translations();
+    memset(cap_phys_to_virt(root), 0, UINT64_C(1) << ATOLL_EPT_TABLE_SIZE_BITS);
+    ept_guest_space_gone(root);
+    ept_invalidate();
 }
 
 void ept_init(void)

@@ -42,10 +42,20 @@ bool ept_guest_mapping_live(uint64_t mapping);
  * for Frame_Unmap and frame deletion). */
 void ept_unmap_frame(const struct cap *frame);
 
+/* The id of the GuestSpace a capability names, 0 while it has none. */
+unsigned ept_guest_space_id(const struct cap *guest_space);
+
 /* The EPT pointer of a GuestSpace (SDM Vol. 3C 24.6.11). */
 uint64_t ept_pointer(uint64_t guest_space_paddr);
 
 /* Installs the finalise hooks of GuestSpaces and EPT tables. */
 void ept_init(void);
+
+/* The seam to the rest of the kernel (vtx/vcpu.c; the host tests provide
+ * their own): invalidate EPT/VPID translations on this core now and on
+ * every other core before its next VM entry; and a GuestSpace at `root`
+ * is gone, so VCPUs must forget it. */
+void ept_invalidate(void);
+void ept_guest_space_gone(uint64_t root);
 
 #endif

@@ -2,6 +2,7 @@
 #include "vcpu.h"
 #include "ept.h"
 #include "vmcs_fields.h"
+#include "vmcs_policy.h"
 #include "vmx.h"
 #include "vmx_exit.h"
 #include "vmx_insn.h"
@@ -23,8 +24,6 @@
 #define VPID_COUNT     65536u
 #define VPID_WORD_BITS 64u
 #define GUEST_CR0_ET   (1ull << 4) /* set at reset, read-only on modern CPUs */
-#define X86_VECTOR_NMI 2
-#define X86_VECTOR_MC  18
 
 _Static_assert(sizeof(struct vcpu) <= PAGE_SIZE, "struct vcpu fits its page");
 _Static_assert((UINT64_C(1) << ATOLL_VCPU_SIZE_BITS) == 2 * PAGE_SIZE, "VCPU: VMCS + bookkeeping");
@@ -98,7 +97,7 @@ static bool setup_vmcs(struct vcpu *v)
         {VMCS_PROC2_CONTROLS, c->proc2},
         {VMCS_EXIT_CONTROLS, c->exit},
         {VMCS_ENTRY_CONTROLS, c->entry},
-        {VMCS_EXCEPTION_BITMAP, UINT64_C(1) << X86_VECTOR_MC},
+        {VMCS_EXCEPTION_BITMAP, UINT64_C(1) << VMX_VECTOR_MC},
         {VMCS_PF_ERROR_MASK, 0},
         {VMCS_PF_ERROR_MATCH, 0},
         {VMCS_CR3_TARGET_COUNT, 0},
@@ -237,116 +236,6 @@ static enum vmx_result vcpu_load(struct vcpu *v)
     return VMX_OK;
 }
 
-/* ---- VMCS field access for the VMM */
-
-enum field_access {
-    FIELD_READ = 1,
-    FIELD_WRITE = 2,
-    FIELD_RW = FIELD_READ | FIELD_WRITE,
-};
-
-struct field_rule {
-    uint32_t field;
-    uint8_t access;
-};
-
-/* Guest state, event injection, the exception bitmap and the CR masks;
- * exit information read-only. Never host state, never the controls that
- * decide what the guest may reach. */
-static const struct field_rule field_rules[] = {
-    {VMCS_GUEST_ES_SEL, FIELD_RW},
-    {VMCS_GUEST_CS_SEL, FIELD_RW},
-    {VMCS_GUEST_SS_SEL, FIELD_RW},
-    {VMCS_GUEST_DS_SEL, FIELD_RW},
-    {VMCS_GUEST_FS_SEL, FIELD_RW},
-    {VMCS_GUEST_GS_SEL, FIELD_RW},
-    {VMCS_GUEST_LDTR_SEL, FIELD_RW},
-    {VMCS_GUEST_TR_SEL, FIELD_RW},
-    {VMCS_GUEST_PHYSICAL_ADDR, FIELD_READ},
-    {VMCS_LINK_POINTER, FIELD_READ},
-    {VMCS_GUEST_DEBUGCTL, FIELD_RW},
-    {VMCS_GUEST_EFER, FIELD_RW},
-    {VMCS_GUEST_PDPTE0, FIELD_RW},
-    {VMCS_GUEST_PDPTE1, FIELD_RW},
-    {VMCS_GUEST_PDPTE2, FIELD_RW},
-    {VMCS_GUEST_PDPTE3, FIELD_RW},
-    {VMCS_EXCEPTION_BITMAP, FIELD_RW},
-    {VMCS_ENTRY_INTR_INFO, FIELD_RW},
-    {VMCS_ENTRY_EXCEPTION_ERROR, FIELD_RW},
-    {VMCS_ENTRY_INSTRUCTION_LEN, FIELD_RW},
-    {VMCS_VM_INSTRUCTION_ERROR, FIELD_READ},
-    {VMCS_EXIT_REASON, FIELD_READ},
-    {VMCS_EXIT_INTR_INFO, FIELD_READ},
-    {VMCS_EXIT_INTR_ERROR, FIELD_READ},
-    {VMCS_IDT_VECTORING_INFO, FIELD_READ},
-    {VMCS_IDT_VECTORING_ERROR, FIELD_READ},
-    {VMCS_EXIT_INSTRUCTION_LEN, FIELD_READ},
-    {VMCS_EXIT_INSTRUCTION_INFO, FIELD_READ},
-    {VMCS_GUEST_ES_LIMIT, FIELD_RW},
-    {VMCS_GUEST_CS_LIMIT, FIELD_RW},
-    {VMCS_GUEST_SS_LIMIT, FIELD_RW},
-    {VMCS_GUEST_DS_LIMIT, FIELD_RW},
-    {VMCS_GUEST_FS_LIMIT, FIELD_RW},
-    {VMCS_GUEST_GS_LIMIT, FIELD_RW},
-    {VMCS_GUEST_LDTR_LIMIT, FIELD_RW},
-    {VMCS_GUEST_TR_LIMIT, FIELD_RW},
-    {VMCS_GUEST_GDTR_LIMIT, FIELD_RW},
-    {VMCS_GUEST_IDTR_LIMIT, FIELD_RW},
-    {VMCS_GUEST_ES_AR, FIELD_RW},
-    {VMCS_GUEST_CS_AR, FIELD_RW},
-    {VMCS_GUEST_SS_AR, FIELD_RW},
-    {VMCS_GUEST_DS_AR, FIELD_RW},
-    {VMCS_GUEST_FS_AR, FIELD_RW},
-    {VMCS_GUEST_GS_AR, FIELD_RW},
-    {VMCS_GUEST_LDTR_AR, FIELD_RW},
-    {VMCS_GUEST_TR_AR, FIELD_RW},
-    {VMCS_GUEST_INTERRUPTIBILITY, FIELD_RW},
-    {VMCS_GUEST_ACTIVITY_STATE, FIELD_RW},
-    {VMCS_GUEST_SYSENTER_CS, FIELD_RW},
-    {VMCS_CR0_GUEST_HOST_MASK, FIELD_RW},
-    {VMCS_CR4_GUEST_HOST_MASK, FIELD_RW},
-    {VMCS_CR0_READ_SHADOW, FIELD_RW},
-    {VMCS_CR4_READ_SHADOW, FIELD_RW},
-    {VMCS_EXIT_QUALIFICATION, FIELD_READ},
-    {VMCS_GUEST_LINEAR_ADDR, FIELD_READ},
-    {VMCS_GUEST_CR0, FIELD_RW},
-    {VMCS_GUEST_CR3, FIELD_RW},
-    {VMCS_GUEST_CR4, FIELD_RW},
-    {VMCS_GUEST_ES_BASE, FIELD_RW},
-    {VMCS_GUEST_CS_BASE, FIELD_RW},
-    {VMCS_GUEST_SS_BASE, FIELD_RW},
-    {VMCS_GUEST_DS_BASE, FIELD_RW},
-    {VMCS_GUEST_FS_BASE, FIELD_RW},
-    {VMCS_GUEST_GS_BASE, FIELD_RW},
-    {VMCS_GUEST_LDTR_BASE, FIELD_RW},
-    {VMCS_GUEST_TR_BASE, FIELD_RW},
-    {VMCS_GUEST_GDTR_BASE, FIELD_RW},
-    {VMCS_GUEST_IDTR_BASE, FIELD_RW},
-    {VMCS_GUEST_DR7, FIELD_RW},
-    {VMCS_GUEST_RSP, FIELD_RW},
-    {VMCS_GUEST_RIP, FIELD_RW},
-    {VMCS_GUEST_RFLAGS, FIELD_RW},
-    {VMCS_GUEST_PENDING_DEBUG, FIELD_RW},
-    {VMCS_GUEST_SYSENTER_ESP, FIELD_RW},
-    {VMCS_GUEST_SYSENTER_EIP, FIELD_RW},
-};
-
-static unsigned field_access(uint64_t field)
-{
-    for (size_t i = 0; i < sizeof field_rules / sizeof field_rules[0]; i++)
-        if (field_rules[i].field == field)
-            return field_rules[i].access;
-    return 0;
-}
-
-/* What the kernel keeps whatever the VMM writes. */
-static uint64_t field_forced(uint64_t field, uint64_t value)
-{
-    if (field == VMCS_EXCEPTION_BITMAP)
-        return value | (UINT64_C(1) << X86_VECTOR_MC);
-    return value;
-}
-
 /* ---- Invocations */
 
 static struct atoll_error_detail vmx_failed(enum vmx_result r)
@@ -365,14 +254,14 @@ static struct atoll_error_detail access_vmcs(struct vcpu *v, uint64_t label, con
     if (length < needed)
         return cap_truncated(needed, 0);
     uint64_t field = words[ATOLL_VCPU_ARG_FIELD];
-    if (!(field_access(field) & (write ? FIELD_WRITE : FIELD_READ)))
+    if (!(vmcs_field_access(field) & (write ? VMCS_FIELD_WRITE : VMCS_FIELD_READ)))
         return cap_error(ATOLL_ERR_INVALID_ARGUMENT, ATOLL_VCPU_ARG_FIELD);
     enum vmx_result r = vcpu_load(v);
     if (r != VMX_OK)
         return vmx_failed(r);
     uint64_t value = 0;
     if (write)
-        r = vmwrite(field, field_forced(field, words[ATOLL_VCPU_ARG_VALUE]));
+        r = vmwrite(field, vmcs_field_forced(field, words[ATOLL_VCPU_ARG_VALUE]));
     else
         r = vmread(field, &value);
     /* A field this CPU does not have: the VMM's mistake, not the kernel's. */
@@ -505,7 +394,7 @@ static bool host_exit(uint64_t reason, uint64_t intr_info)
             __asm__ volatile("int $2");
             return true;
         }
-        if (type == INTR_TYPE_HW_EXCEPTION && vector == X86_VECTOR_MC) {
+        if (type == INTR_TYPE_HW_EXCEPTION && vector == VMX_VECTOR_MC) {
             __asm__ volatile("int $18");
             return true;
         }
@@ -611,6 +500,16 @@ void vcpu_tcb_gone(struct tcb *t)
 {
     if (t->vcpu)
         unbind(t->vcpu);
+}
+
+void ept_invalidate(void)
+{
+    vmx_invalidate_guest_translations();
+}
+
+void ept_guest_space_gone(uint64_t root)
+{
+    vcpu_guest_space_gone(root);
 }
 
 void vcpu_guest_space_gone(uint64_t root)

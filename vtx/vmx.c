@@ -1,6 +1,7 @@
 /* VMXON on every core; see vmx.h. */
 #include "vmx.h"
 #include "vmcs_fields.h"
+#include "vmcs_policy.h"
 #include "vmx_insn.h"
 #include "vmx_msr.h"
 #include "../arch/x86_64/bootmem.h"
@@ -75,17 +76,9 @@ static void cpu_enable(void)
     }
 }
 
-/* The setting of a control word: `want` plus what the CPU requires (the
- * allowed-0 settings, low half of the MSR), or false when the CPU does not
- * allow a wanted bit (allowed-1 settings, high half). */
 static bool control_setting(uint32_t msr, uint32_t want, uint32_t *out)
 {
-    uint64_t v = rdmsr(msr);
-    uint32_t required = (uint32_t)v, allowed = (uint32_t)(v >> VMX_ALLOWED1_SHIFT);
-    if ((want & allowed) != want)
-        return false;
-    *out = (want | required) & allowed;
-    return true;
+    return vmx_control_setting(rdmsr(msr), want, out);
 }
 
 /* What every guest gets (docs/kernel.md, "VT-x"): host interrupts and
