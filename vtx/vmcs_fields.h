@@ -140,6 +140,8 @@
 #define PROC_RDPMC_EXITING         (1u << 11)
 #define PROC_CR3_LOAD_EXITING      (1u << 15)
 #define PROC_CR3_STORE_EXITING     (1u << 16)
+#define PROC_CR8_LOAD_EXITING      (1u << 19)
+#define PROC_CR8_STORE_EXITING     (1u << 20)
 #define PROC_UNCONDITIONAL_IO_EXIT (1u << 24)
 #define PROC_USE_IO_BITMAPS        (1u << 25)
 #define PROC_USE_MSR_BITMAPS       (1u << 28)

@@ -83,8 +83,9 @@ static bool control_setting(uint32_t msr, uint32_t want, uint32_t *out)
 
 /* What every guest gets (docs/kernel.md, "VT-x"): host interrupts and
  * NMIs leave the guest; HLT, MWAIT, MONITOR, RDPMC and every I/O port
- * exit; without MSR bitmaps every RDMSR/WRMSR exits; EPT, VPID and
- * unrestricted guest; EFER switched on entry and exit. */
+ * exit; so does MOV to or from CR8, which without a TPR shadow would
+ * reach the host's task priority (SDM Vol. 3C 25.3); without MSR bitmaps every RDMSR/WRMSR exits;
+ * EPT, VPID and unrestricted guest; EFER switched on entry and exit. */
 static const char *compute_controls(void)
 {
     bool true_ctls = caps.basic & VMX_BASIC_TRUE_CTLS;
@@ -104,6 +105,7 @@ static const char *compute_controls(void)
     }
     if (!control_setting(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
                          PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_RDPMC_EXITING |
+                             PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING |
                              PROC_UNCONDITIONAL_IO_EXIT | PROC_MONITOR_EXITING |
                              PROC_SECONDARY_CONTROLS,
                          &controls.proc))

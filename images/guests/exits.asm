@@ -11,6 +11,7 @@ section .rodata
 global guest_exits_start, guest_exits_end, guest_exits_offsets
 
 DATA_GPA equ 0x2000                 ; where the VMM maps (or not) a data page
+CODE_GPA equ 0x1000                 ; where the VMM puts this code
 SPIN_ITERATIONS equ 5000000         ; about 10 host timer ticks in Bochs
 
 guest_exits_start:
@@ -37,6 +38,12 @@ guest_exits_start:
     jnz .spin_again
 .spin_hlt:
     hlt                             ; exit 12 with ECX = 0
+.triple:                            ; an empty IDT: INT3 -> #GP -> #DF -> shutdown
+    lidt [CODE_GPA + guest_exits_start.empty_idt - guest_exits_start]
+    int3                            ; exit 2 (triple fault)
+.empty_idt:
+    dw 0                            ; limit
+    dd 0                            ; base
 guest_exits_end:
 
 align 2
@@ -51,3 +58,4 @@ guest_exits_offsets:
     dw guest_exits_start.loop - guest_exits_start
     dw guest_exits_start.spin - guest_exits_start
     dw guest_exits_start.spin_hlt - guest_exits_start
+    dw guest_exits_start.triple - guest_exits_start

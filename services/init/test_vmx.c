@@ -44,6 +44,7 @@ enum guest_step {
     STEP_LOOP,
     STEP_SPIN,
     STEP_SPIN_HLT,
+    STEP_TRIPLE_FAULT,
     STEP_COUNT,
 };
 
@@ -327,6 +328,14 @@ static void test_exits(struct guest *g)
     TEST_EQ("vmx.delete_mapped_frame", delete_cap(g->data_gs).code, ATOLL_OK);
     e = atoll_vmenter(false);
     expect_exit("vmx.deleted_frame_is_unmapped", e, VMX_EXIT_EPT_VIOLATION, STEP_LOAD);
+
+    /* A guest that shuts down ends at its VMM, not in the kernel. */
+    m[ATOLL_VMEXIT_RIP] = guest_rip(STEP_TRIPLE_FAULT);
+    e = atoll_vmenter(true);
+    test_result("vmx.triple_fault_exit",
+                e.code == ATOLL_OK && m[ATOLL_VMEXIT_REASON] == VMX_EXIT_TRIPLE_FAULT,
+                "expected exit %u, got error %lu exit 0x%lx", VMX_EXIT_TRIPLE_FAULT, e.code,
+                m[ATOLL_VMEXIT_REASON]);
 }
 
 /* CPUID round trips: guest exit, VMM answer, VM entry. */
