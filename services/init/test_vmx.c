@@ -10,6 +10,8 @@
 #include "test.h"
 #include "vcpu.h"
 #include "vspace.h"
+#include "atoll/sched.h"
+#include "atoll/tcb.h"
 /* Hardware numbers (SDM): exit reasons, qualifications, VMCS encodings. */
 #include "../../vtx/vmcs_fields.h"
 #include "../../vtx/vmx_exit.h"
@@ -397,6 +399,114 @@ static void test_long_run(void)
         TEST_EQ("vmx.long_run_counted_down", m[ATOLL_VMEXIT_RCX] & 0xffffffff, 0);
 }
 
+/* ---- The same VCPU run by a VMM thread on core 1 */
+
+#define REMOTE_IPC_VA   (VMM_VA + UINT64_C(0x1000))
+#define REMOTE_CORE     1
+#define REMOTE_PRIORITY 200
+#define REMOTE_SLICE_US 10000
+#define REMOTE_STACK    4096
+#define REMOTE_POLLS    200000u
+
+enum remote_command {
+    REMOTE_IDLE,
+    REMOTE_RUN_LOAD, /* VMEnter at STEP_LOAD; report the exit reason */
+    REMOTE_QUIT,
+};
+
+static volatile uint64_t remote_command, remote_reason, remote_done;
+static _Alignas(16) uint8_t remote_stack[REMOTE_STACK];
+
+static void yield(void)
+{
+    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+    atoll_syscall(ATOLL_SYS_YIELD, 0, 0, mr);
+}
+
+/* Its own IPC buffer (the library's pointer is init's). */
+static void remote_vmm(uint64_t arg)
+{
+    (void)arg;
+    struct atoll_ipc_buffer *buf = (struct atoll_ipc_buffer *)REMOTE_IPC_VA;
+    for (;;) {
+        while (remote_command == REMOTE_IDLE)
+            yield();
+        if (remote_command == REMOTE_QUIT)
+            atoll_debug_exit(0);
+        memset(buf->msg, 0, ATOLL_VMEXIT_WORDS * sizeof buf->msg[0]);
+        buf->msg[ATOLL_VMEXIT_RIP] = guest_rip(STEP_LOAD);
+        uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+        struct atoll_syscall_result r =
+            atoll_syscall(ATOLL_SYS_VMENTER, 0, atoll_msginfo(0, ATOLL_VMEXIT_WORDS, 0), mr);
+        remote_reason = r.error ? ~UINT64_C(0) : buf->msg[ATOLL_VMEXIT_REASON];
+        remote_command = REMOTE_IDLE;
+        remote_done++;
+    }
+}
+
+/* Sends a command and waits (bounded) for its answer; the exit reason. */
+static uint64_t remote_run(void)
+{
+    uint64_t done = remote_done;
+    remote_command = REMOTE_RUN_LOAD;
+    for (unsigned i = 0; i < REMOTE_POLLS && remote_done == done; i++)
+        yield();
+    return remote_done == done ? ~UINT64_C(0) - 1 : remote_reason;
+}
+
+/* The VCPU moves between cores with its thread; a translation core 1 used
+ * is gone there once core 0 unmapped the page (the lazy flush before the
+ * next VM entry on core 1). */
+static void test_other_core(struct guest *g, uint64_t cpus)
+{
+    if (cpus < 2) {
+        printf("init: vmx: cross-core tests need 2 cores; this boot has %lu\n", cpus);
+        return;
+    }
+    uint64_t data = slot(), tcb = 0, ipc = 0, sc;
+    bool ok = copy_cap(data, g->code).code == ATOLL_OK &&
+              make(ATOLL_OBJECT_TCB, &tcb).code == ATOLL_OK &&
+              make(ATOLL_OBJECT_FRAME_4K, &ipc).code == ATOLL_OK &&
+              atoll_frame_map(ipc, VSPACE, REMOTE_IPC_VA, ATOLL_RIGHTS_RW, 0).code == ATOLL_OK;
+    sc = slot();
+    ok =
+        ok &&
+        atoll_sched_context_new(ut, ROOT, sc, REMOTE_CORE, REMOTE_SLICE_US, REMOTE_SLICE_US).code ==
+            ATOLL_OK;
+    uint64_t core = REMOTE_CORE, ipc_va = REMOTE_IPC_VA;
+    uint64_t caps[3] = {ROOT, VSPACE, ipc};
+    ok = ok && atoll_invoke(tcb, ATOLL_TCB_SET_AFFINITY, &core, 1, NULL, 0).code == ATOLL_OK &&
+         atoll_guest_space_map_frame(g->gs, data, DATA_GPA, ATOLL_RIGHT_READ, 0).code == ATOLL_OK;
+    TEST_EQ("vmx.remote_setup", ok, true);
+    if (!ok)
+        return;
+    /* Core 0 first: the page is in use here too. */
+    msg()[ATOLL_VMEXIT_RIP] = guest_rip(STEP_LOAD);
+    expect_exit("vmx.core0_reads_page", atoll_vmenter(true), VMX_EXIT_VMCALL, STEP_VMCALL);
+
+    TEST_EQ("vmx.bind_remote_tcb", atoll_vcpu_bind_tcb(g->vcpu, tcb).code, ATOLL_OK);
+    remote_command = REMOTE_IDLE;
+    remote_done = 0;
+    ok = atoll_thread_start(tcb, sc, ROOT, VSPACE, TCB, REMOTE_PRIORITY, remote_vmm, 0,
+                            remote_stack + REMOTE_STACK)
+             .code == ATOLL_OK;
+    /* atoll_thread_start configures no IPC buffer: add it, the thread
+     * waits for its first command meanwhile. */
+    ok = ok && atoll_invoke(tcb, ATOLL_TCB_CONFIGURE, &ipc_va, 1, caps, 3).code == ATOLL_OK;
+    TEST_EQ("vmx.remote_vmm_started", ok, true);
+    expect_vmenter_failure("vmx.vcpu_moved_to_other_thread", atoll_vmenter(false),
+                           ATOLL_VMENTER_NO_VCPU);
+    TEST_EQ("vmx.core1_reads_page", remote_run(), VMX_EXIT_VMCALL);
+    TEST_EQ("vmx.unmap_on_core0", atoll_guest_space_unmap_frame(g->gs, data).code, ATOLL_OK);
+    TEST_EQ("vmx.core1_sees_unmap", remote_run(), VMX_EXIT_EPT_VIOLATION);
+    remote_command = REMOTE_QUIT;
+    for (unsigned i = 0; i < REMOTE_POLLS / 100; i++)
+        yield();
+    TEST_EQ("vmx.vcpu_back_to_init", atoll_vcpu_bind_tcb(g->vcpu, TCB).code, ATOLL_OK);
+    delete_cap(tcb);
+    atoll_frame_unmap(ipc);
+}
+
 static void test_teardown(struct guest *g)
 {
     TEST_EQ("vmx.delete_vcpu", delete_cap(g->vcpu).code, ATOLL_OK);
@@ -445,6 +555,7 @@ void tests_vmx(const struct atoll_bootinfo *bi)
         return;
     test_guest_space(&g);
     test_exits(&g);
+    test_other_core(&g, bi->cpus);
     measure_baselines();
     measure();
     test_long_run();
