@@ -181,6 +181,7 @@
 #define INTR_INFO_VECTOR_MASK  0xffu
 #define INTR_INFO_TYPE_SHIFT   8
 #define INTR_INFO_TYPE_MASK    0x7u
+#define INTR_TYPE_EXTERNAL     0u
 #define INTR_TYPE_NMI          2u
 #define INTR_TYPE_HW_EXCEPTION 3u
 #define INTR_INFO_VALID        (1u << 31)

@@ -365,6 +365,57 @@ static void measure_baselines(void)
            null_call);
 }
 
+/* An interrupt the VMM injects is delivered through the guest's
+ * real-mode IVT (a page at guest-physical 0 the VMM writes): its handler
+ * is the VMCALL, and the guest's stack holds FLAGS, CS and IP of the HLT
+ * it interrupted. */
+#define INJECT_VECTOR       0x40
+#define IVT_VA              (VMM_VA + UINT64_C(0x2000))
+#define GUEST_STACK         0x800
+#define RFLAGS_IF           (UINT64_C(1) << 9)
+#define REAL_MODE_IVT_LIMIT 0x3ff
+
+static void test_injection(struct guest *g)
+{
+    uint64_t ivt = 0, ivt_gs = slot();
+    bool ok = make(ATOLL_OBJECT_FRAME_4K, &ivt).code == ATOLL_OK &&
+              copy_cap(ivt_gs, ivt).code == ATOLL_OK &&
+              atoll_frame_map(ivt, VSPACE, IVT_VA, ATOLL_RIGHTS_RW, 0).code == ATOLL_OK &&
+              atoll_guest_space_map_frame(g->gs, ivt_gs, 0, ATOLL_RIGHTS_RW, 0).code == ATOLL_OK;
+    TEST_EQ("vmx.ivt_page_mapped", ok, true);
+    if (!ok)
+        return;
+    volatile uint16_t *page = (volatile uint16_t *)IVT_VA;
+    page[INJECT_VECTOR * 2] = (uint16_t)guest_rip(STEP_VMCALL); /* IP; CS stays 0 */
+    ok = atoll_vcpu_write_vmcs(g->vcpu, VMCS_GUEST_IDTR_BASE, 0).code == ATOLL_OK &&
+         atoll_vcpu_write_vmcs(g->vcpu, VMCS_GUEST_IDTR_LIMIT, REAL_MODE_IVT_LIMIT).code ==
+             ATOLL_OK &&
+         atoll_vcpu_write_vmcs(g->vcpu, VMCS_GUEST_ACTIVITY_STATE, VMX_ACTIVITY_ACTIVE).code ==
+             ATOLL_OK &&
+         atoll_vcpu_write_vmcs(g->vcpu, VMCS_ENTRY_INTR_INFO,
+                               INTR_INFO_VALID | (INTR_TYPE_EXTERNAL << INTR_INFO_TYPE_SHIFT) |
+                                   INJECT_VECTOR)
+                 .code == ATOLL_OK;
+    TEST_EQ("vmx.injection_fields_written", ok, true);
+    uint64_t *m = msg();
+    m[ATOLL_VMEXIT_RIP] = guest_rip(STEP_HLT);
+    m[ATOLL_VMEXIT_RFLAGS] = RFLAGS_IF;
+    m[ATOLL_VMEXIT_RSP] = GUEST_STACK;
+    struct atoll_error_detail e = atoll_vmenter(true);
+    if (!expect_exit("vmx.injected_interrupt_runs_handler", e, VMX_EXIT_VMCALL, STEP_VMCALL))
+        return;
+    TEST_EQ("vmx.handler_stack_pointer", m[ATOLL_VMEXIT_RSP] & 0xffff, GUEST_STACK - 6);
+    TEST_EQ("vmx.interrupted_ip_on_stack", page[(GUEST_STACK - 6) / 2], guest_rip(STEP_HLT));
+    TEST_EQ("vmx.interrupted_cs_on_stack", page[(GUEST_STACK - 4) / 2], 0);
+    TEST_EQ("vmx.interrupted_flags_had_if", page[(GUEST_STACK - 2) / 2] & RFLAGS_IF, RFLAGS_IF);
+    TEST_EQ("vmx.handler_runs_with_if_clear", m[ATOLL_VMEXIT_RFLAGS] & RFLAGS_IF, 0);
+    uint64_t info = 0;
+    atoll_vcpu_read_vmcs(g->vcpu, VMCS_ENTRY_INTR_INFO, &info);
+    TEST_EQ("vmx.injection_consumed", info & INTR_INFO_VALID, 0);
+    TEST_EQ("vmx.unmap_ivt", atoll_guest_space_unmap_frame(g->gs, ivt_gs).code, ATOLL_OK);
+    atoll_frame_unmap(ivt);
+}
+
 /* CPUID round trips: guest exit, VMM answer, VM entry. */
 static void measure(void)
 {
@@ -555,6 +606,7 @@ void tests_vmx(const struct atoll_bootinfo *bi)
         return;
     test_guest_space(&g);
     test_exits(&g);
+    test_injection(&g);
     test_other_core(&g, bi->cpus);
     measure_baselines();
     measure();
