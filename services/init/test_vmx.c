@@ -52,6 +52,8 @@ enum guest_step {
 
 extern const uint8_t guest_exits_start[], guest_exits_end[];
 extern const uint16_t guest_exits_offsets[STEP_COUNT];
+/* images/guests/report.asm: prints a message on a 16550 at COM1. */
+extern const uint8_t guest_report_start[], guest_report_end[];
 
 static uint64_t next_slot, last_slot;
 static uint64_t ut;
@@ -416,6 +418,48 @@ static void test_injection(struct guest *g)
     atoll_frame_unmap(ivt);
 }
 
+/* The smallest VMM worth the name: a UART for report.asm. Reads of the
+ * line status register say the transmitter is empty; bytes written to
+ * the data register are the guest's report. */
+#define REPORT_GPA        UINT64_C(0x1800) /* report.asm's REPORT_GPA */
+#define REPORT_OFFSET     (REPORT_GPA - CODE_GPA)
+#define COM1_LSR          (PORT_COM1 + 5)
+#define LSR_TRANSMIT_IDLE 0x60 /* THR empty, transmitter empty */
+#define REPORT_MAX        64
+#define REPORT_MAX_EXITS  4096u
+#define REPORT_EXPECTED   "hello from the guest"
+
+static void test_report_guest(void)
+{
+    size_t size = (size_t)(guest_report_end - guest_report_start);
+    memcpy((void *)(VMM_VA + REPORT_OFFSET), guest_report_start, size);
+    uint64_t *m = msg();
+    memset(m, 0, ATOLL_VMEXIT_WORDS * sizeof m[0]);
+    m[ATOLL_VMEXIT_RIP] = REPORT_GPA;
+    struct atoll_error_detail e = atoll_vmenter(true);
+    char out[REPORT_MAX] = {0};
+    unsigned n = 0, exits = 0;
+    bool unexpected = false;
+    while (e.code == ATOLL_OK && m[ATOLL_VMEXIT_REASON] == VMX_EXIT_IO &&
+           exits++ < REPORT_MAX_EXITS) {
+        uint64_t q = m[ATOLL_VMEXIT_QUALIFICATION];
+        uint64_t port = q >> VMX_IO_PORT_SHIFT;
+        if ((q & VMX_IO_DIRECTION_IN) && port == COM1_LSR)
+            m[ATOLL_VMEXIT_RAX] = (m[ATOLL_VMEXIT_RAX] & ~UINT64_C(0xff)) | LSR_TRANSMIT_IDLE;
+        else if (!(q & VMX_IO_DIRECTION_IN) && port == PORT_COM1 && n < REPORT_MAX - 1)
+            out[n++] = (char)m[ATOLL_VMEXIT_RAX];
+        else
+            unexpected = true;
+        m[ATOLL_VMEXIT_RIP] += m[ATOLL_VMEXIT_INSTRUCTION_LENGTH];
+        e = atoll_vmenter(true);
+    }
+    TEST_EQ("vmx.report_guest_only_uart_accesses", unexpected, false);
+    TEST_EQ("vmx.report_guest_ends_with_hlt", m[ATOLL_VMEXIT_REASON], VMX_EXIT_HLT);
+    test_result("vmx.report_guest_message", strcmp(out, REPORT_EXPECTED) == 0,
+                "expected \"%s\", got \"%s\"", REPORT_EXPECTED, out);
+    printf("init: vmx: the guest says \"%s\" (%u I/O exits)\n", out, exits);
+}
+
 /* CPUID round trips: guest exit, VMM answer, VM entry. */
 static void measure(void)
 {
@@ -607,6 +651,7 @@ void tests_vmx(const struct atoll_bootinfo *bi)
     test_guest_space(&g);
     test_exits(&g);
     test_injection(&g);
+    test_report_guest();
     test_other_core(&g, bi->cpus);
     measure_baselines();
     measure();
