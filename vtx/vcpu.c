@@ -476,15 +476,20 @@ void vcpu_vmenter(struct tcb *t, struct trap_frame *f)
     read_exit(v, w);
     vmclear(v->vmcs);
 
+    bool handled = host_exit(w[ATOLL_VMEXIT_REASON], w[ATOLL_VMEXIT_INTERRUPTION_INFO]);
+    if (handled)
+        v->host_exits++;
+    w[ATOLL_VMEXIT_HOST_EXITS] = v->host_exits;
     for (unsigned i = 0; i < ATOLL_VMEXIT_WORDS; i++)
         buf->msg[i] = w[i];
-    if (host_exit(w[ATOLL_VMEXIT_REASON], w[ATOLL_VMEXIT_INTERRUPTION_INFO])) {
+    if (handled) {
         /* Run the call again: its registers are as the VMM made it, and
          * a message that loads state now loads the state the guest
          * stopped in (written into the buffer above). */
         f->rip -= SYSCALL_INSTRUCTION_BYTES;
         return;
     }
+    v->host_exits = 0;
     f->rax = ATOLL_OK;
     f->rsi = atoll_msginfo(0, ATOLL_VMEXIT_WORDS, 0);
     buf->tag = f->rsi;

@@ -41,6 +41,7 @@ struct vcpu {
     struct tcb *tcb;                  /* the thread that runs it, or NULL */
     uint64_t guest_space;             /* EPT root (physical), 0: none */
     struct vcpu *next, *prev;         /* every VCPU, for GuestSpace deletion */
+    uint64_t host_exits;              /* handled by the kernel since the VMM's last exit */
     uint16_t vpid;                    /* 0 until its first VMEnter */
     bool vmcs_ready;                  /* the VMCS holds the kernel's set-up */
 };

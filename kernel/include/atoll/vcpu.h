@@ -126,7 +126,10 @@ enum atoll_vmexit_word {
     ATOLL_VMEXIT_RDI = 18,
     ATOLL_VMEXIT_R8 = 19,
     ATOLL_VMEXIT_R15 = 26,
-    ATOLL_VMEXIT_WORDS = 27,
+    /* Exits the kernel handled itself (host interrupts, NMIs, the
+     * preemption timer) since VMEnter last returned to the VMM. */
+    ATOLL_VMEXIT_HOST_EXITS = 27,
+    ATOLL_VMEXIT_WORDS = 28,
 };
 #define ATOLL_VMEXIT_GPRS         16
 #define ATOLL_VMEXIT_ENTRY_FAILED (UINT64_C(1) << 31) /* in ATOLL_VMEXIT_REASON */
