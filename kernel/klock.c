@@ -4,6 +4,7 @@
 #include "../arch/x86_64/cpu.h"
 #include "../arch/x86_64/tlb.h"
 #include "../arch/x86_64/x86.h"
+#include "../vtx/vmx.h"
 
 #define NO_OWNER UINT32_MAX
 
@@ -21,6 +22,7 @@ void kernel_lock(void)
     unsigned ticket = atomic_fetch_add_explicit(&big_lock.next, 1, memory_order_relaxed);
     while (atomic_load_explicit(&big_lock.serving, memory_order_acquire) != ticket) {
         tlb_shootdown_poll();
+        vmx_clear_poll();
         sched_detach_poll();
         cpu_relax();
     }

@@ -28,7 +28,7 @@
 _Static_assert(sizeof(struct vcpu) <= PAGE_SIZE, "struct vcpu fits its page");
 _Static_assert((UINT64_C(1) << ATOLL_VCPU_SIZE_BITS) == 2 * PAGE_SIZE, "VCPU: VMCS + bookkeeping");
 
-int vmx_launch(uint64_t *gprs);
+int vmx_launch(uint64_t *gprs, int resume);
 void vmx_exit_entry(void);
 
 static struct vcpu *all_vcpus;
@@ -177,16 +177,24 @@ struct table_pointer {
 } __attribute__((packed));
 
 /* The host state a VM exit loads (SDM Vol. 3C 27.5): this core's kernel
- * as it runs now. FS.base is the VMM thread's (its TLS survives); RSP is
- * written by vmx_launch. */
-static bool write_host_state(void)
+ * as it runs now. What depends on the core is written when the VMCS
+ * comes to a core; CR3 and FS.base (the VMM thread's address space and
+ * TLS) on every entry; RSP by vmx_launch. */
+static bool write_host_state(struct vcpu *v)
 {
     struct percpu *c = this_cpu();
+    const struct field_value per_entry[] = {
+        {VMCS_HOST_CR3, read_cr3()},
+        {VMCS_HOST_FS_BASE, rdmsr(MSR_IA32_FS_BASE)},
+    };
+    if (!write_all(per_entry, sizeof per_entry / sizeof per_entry[0]))
+        return false;
+    if (v->host_core == c->index + 1)
+        return true;
     struct table_pointer idtr;
     __asm__ volatile("sidt %0" : "=m"(idtr));
     const struct field_value fv[] = {
         {VMCS_HOST_CR0, read_cr0()},
-        {VMCS_HOST_CR3, read_cr3()},
         {VMCS_HOST_CR4, read_cr4()},
         {VMCS_HOST_CS_SEL, SEL_KERNEL_CODE},
         {VMCS_HOST_SS_SEL, SEL_KERNEL_DATA},
@@ -195,7 +203,6 @@ static bool write_host_state(void)
         {VMCS_HOST_FS_SEL, 0},
         {VMCS_HOST_GS_SEL, 0},
         {VMCS_HOST_TR_SEL, SEL_TSS},
-        {VMCS_HOST_FS_BASE, rdmsr(MSR_IA32_FS_BASE)},
         {VMCS_HOST_GS_BASE, (uint64_t)c},
         {VMCS_HOST_TR_BASE, (uint64_t)&c->tss},
         {VMCS_HOST_GDTR_BASE, (uint64_t)c->gdt},
@@ -206,7 +213,10 @@ static bool write_host_state(void)
         {VMCS_HOST_EFER, rdmsr(MSR_IA32_EFER)},
         {VMCS_HOST_RIP, (uint64_t)vmx_exit_entry},
     };
-    return write_all(fv, sizeof fv / sizeof fv[0]);
+    if (!write_all(fv, sizeof fv / sizeof fv[0]))
+        return false;
+    v->host_core = c->index + 1;
+    return true;
 }
 
 /* A VM exit leaves the GDT limit at 0xffff (SDM Vol. 3C 27.5.2): user
@@ -218,17 +228,37 @@ static void restore_gdt_limit(void)
     __asm__ volatile("lgdt %0" ::"m"(gdtr));
 }
 
+/* The VMCS is active nowhere any more (a VMCLEAR wrote it back). */
+static void vcpu_release(struct vcpu *v)
+{
+    if (!v->active_on)
+        return;
+    if (v->active_on == this_cpu()->index + 1)
+        vmclear(v->vmcs);
+    else
+        vmx_clear_on_core(v->active_on - 1, v->vmcs);
+    v->active_on = 0;
+    v->launched = false;
+}
+
 /* Makes the VCPU's VMCS current on this core, set up on first use. */
 static enum vmx_result vcpu_load(struct vcpu *v)
 {
     enum vmx_result r;
-    if (!v->vmcs_ready && (r = vmclear(v->vmcs)) != VMX_OK)
-        return r;
+    uint32_t self = this_cpu()->index + 1;
+    if (v->active_on != self) {
+        vcpu_release(v);
+        /* A VMCS region must be cleared before its first VMPTRLD (SDM
+         * Vol. 3C 24.11.3); one cleared elsewhere already is. */
+        if (!v->vmcs_ready && (r = vmclear(v->vmcs)) != VMX_OK)
+            return r;
+    }
     if ((r = vmptrld(v->vmcs)) != VMX_OK)
         return r;
+    v->active_on = self;
     if (!v->vmcs_ready) {
         if (!setup_vmcs(v)) {
-            vmclear(v->vmcs);
+            vcpu_release(v);
             return VMX_FAIL_VALID;
         }
         v->vmcs_ready = true;
@@ -267,7 +297,6 @@ static struct atoll_error_detail access_vmcs(struct vcpu *v, uint64_t label, con
     /* A field this CPU does not have: the VMM's mistake, not the kernel's. */
     struct atoll_error_detail e =
         r == VMX_OK ? cap_ok() : cap_error(ATOLL_ERR_INVALID_ARGUMENT, ATOLL_VCPU_ARG_FIELD);
-    vmclear(v->vmcs);
     if (!write && r == VMX_OK) {
         reply[0] = value;
         *reply_length = 1;
@@ -448,7 +477,7 @@ void vcpu_vmenter(struct tcb *t, struct trap_frame *f)
         {VMCS_EPT_POINTER, ept_pointer(v->guest_space)},
         {VMCS_VPID, v->vpid},
     };
-    ok = ok && write_all(fv, sizeof fv / sizeof fv[0]) && write_host_state();
+    ok = ok && write_all(fv, sizeof fv / sizeof fv[0]) && write_host_state(v);
     /* At most one timer tick in the guest per entry: the guest runs under
      * the kernel lock. */
     if (ok && (vmx_controls()->pin & PIN_PREEMPTION_TIMER)) {
@@ -457,24 +486,25 @@ void vcpu_vmenter(struct tcb *t, struct trap_frame *f)
     }
     if (!ok) {
         struct atoll_error_detail e = vmx_failed(VMX_FAIL_VALID);
-        vmclear(v->vmcs);
         vmenter_error(f, e.code, e.value0, e.value1);
         return;
     }
     vmx_flush_if_stale();
 
-    int launched = vmx_launch(v->gprs);
-    if (launched != 0) {
+    int failed = vmx_launch(v->gprs, v->launched);
+    if (failed != 0) {
         struct atoll_error_detail e =
-            vmx_failed(launched == VMX_FAIL_INVALID ? VMX_FAIL_INVALID : VMX_FAIL_VALID);
-        vmclear(v->vmcs);
+            vmx_failed(failed == VMX_FAIL_INVALID ? VMX_FAIL_INVALID : VMX_FAIL_VALID);
         vmenter_error(f, e.code, e.value0, e.value1);
         return;
     }
     restore_gdt_limit();
     uint64_t w[ATOLL_VMEXIT_WORDS];
     read_exit(v, w);
-    vmclear(v->vmcs);
+    /* An entry that failed while loading the guest leaves the launch
+     * state as it was (SDM Vol. 3C 26.8). */
+    if (!(w[ATOLL_VMEXIT_REASON] & VMX_EXIT_REASON_ENTRY_FAIL))
+        v->launched = true;
 
     bool handled = host_exit(w[ATOLL_VMEXIT_REASON], w[ATOLL_VMEXIT_INTERRUPTION_INFO]);
     if (handled)
@@ -535,13 +565,14 @@ static void vcpu_initialise(const struct cap *c)
     all_vcpus = v;
 }
 
-/* Its VMCS is current nowhere (vcpu.h): letting go of the TCB, the list
- * and the VPID is all there is. */
+/* The VMCS is cleared wherever it is active before its memory can be
+ * reused; then the VCPU lets go of its TCB, the list and its VPID. */
 static void vcpu_finalise(const struct cap *c, bool final)
 {
     if (!final)
         return;
     struct vcpu *v = vcpu_of(c);
+    vcpu_release(v);
     unbind(v);
     if (v->prev)
         v->prev->next = v->next;

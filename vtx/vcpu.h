@@ -1,12 +1,11 @@
 /* VCPU objects and VMEnter (ABI: atoll/vcpu.h).
  *
  * A VCPU object is ATOLL_VCPU_SIZE_BITS bytes: its VMCS region (the first
- * page, owned by the CPU) and then struct vcpu. The VMCS is current on a
- * core only inside the kernel, under the kernel lock: VMEnter and the
- * VMCS invocations load it (VMPTRLD) and clear it (VMCLEAR) before they
- * return. So no VMCS is ever active on a core outside the kernel: a VCPU
- * may be deleted, or its TCB moved to another core, without a remote
- * VMCLEAR. The price is a VMLAUNCH (not VMRESUME) on every entry. */
+ * page, owned by the CPU) and then struct vcpu. The VMCS stays active on
+ * the core that last used it, so that the next entry there is a VMRESUME
+ * with only the changing host state rewritten. Used on another core (its
+ * thread moved, or a VMCS invocation came from elsewhere) or deleted, it
+ * is first VMCLEARed by the core that holds it (vmx_clear_on_core). */
 #ifndef ATOLL_VTX_VCPU_H
 #define ATOLL_VTX_VCPU_H
 
@@ -42,8 +41,11 @@ struct vcpu {
     uint64_t guest_space;             /* EPT root (physical), 0: none */
     struct vcpu *next, *prev;         /* every VCPU, for GuestSpace deletion */
     uint64_t host_exits;              /* handled by the kernel since the VMM's last exit */
+    uint32_t active_on;               /* core index + 1 where the VMCS is active, 0: none */
+    uint32_t host_core;               /* core index + 1 whose host state the VMCS holds */
     uint16_t vpid;                    /* 0 until its first VMEnter */
     bool vmcs_ready;                  /* the VMCS holds the kernel's set-up */
+    bool launched;                    /* VMRESUME, not VMLAUNCH (SDM Vol. 3C 24.11.3) */
 };
 
 /* Decodes and performs a VCPU invocation. */

@@ -6,6 +6,10 @@
 #include "vmx_msr.h"
 #include "../arch/x86_64/bootmem.h"
 #include "../arch/x86_64/cpu.h"
+#include "../arch/x86_64/lapic.h"
+#include "../arch/x86_64/lapic_regs.h"
+#include "../arch/x86_64/timer.h"
+#include "../arch/x86_64/trap.h"
 #include "../arch/x86_64/msr.h"
 #include "../arch/x86_64/paging.h"
 #include "../arch/x86_64/x86.h"
@@ -18,6 +22,15 @@ static struct vmx_controls controls;
 /* Bumped by every invalidation; each core's last flush (vmx.h). */
 static uint64_t flush_generation = 1;
 static uint64_t flushed_generation[MAX_CPUS];
+/* Per core: the VMCS it is asked to VMCLEAR, 0 when none. */
+static _Atomic uint64_t clear_request[MAX_CPUS];
+static void clear_ipi(struct trap_frame *f);
+
+/* Re-send the IPI this often to a core that has not answered, and give up
+ * after this long (as tlb.c does). */
+#define CLEAR_RESEND_PER_SECOND 100
+#define CLEAR_TIMEOUT_S         10
+#define CLEAR_FALLBACK_TSC_HZ   UINT64_C(1000000000)
 /* Cores in VMX root operation, and whether one of them failed. */
 static atomic_uint cores_on;
 static atomic_bool core_failed;
@@ -161,8 +174,10 @@ void vmx_init_bsp(void)
         caps.reason = "VMXON region larger than a page";
         kprintf("atoll: vmx=no (%s)\n", caps.reason);
     }
-    if (caps.usable)
+    if (caps.usable) {
+        trap_set_handler(VEC_IPI_VMCLEAR, clear_ipi);
         cpu_enable();
+    }
 }
 
 void vmx_init_ap(void)
@@ -218,6 +233,43 @@ void vmx_invalidate_guest_translations(void)
         return;
     flush_generation++;
     flush_this_core();
+}
+
+void vmx_clear_poll(void)
+{
+    uint32_t self = this_cpu()->index;
+    uint64_t vmcs = atomic_load_explicit(&clear_request[self], memory_order_acquire);
+    if (!vmcs)
+        return;
+    vmclear(vmcs);
+    atomic_store_explicit(&clear_request[self], 0, memory_order_release);
+}
+
+/* Only brings the core into the kernel, where vmx_clear_poll() answers;
+ * under the lock later it finds nothing left to do. */
+static void clear_ipi(struct trap_frame *f)
+{
+    (void)f;
+    vmx_clear_poll();
+}
+
+void vmx_clear_on_core(uint32_t core, uint64_t vmcs)
+{
+    atomic_store_explicit(&clear_request[core], vmcs, memory_order_release);
+    uint64_t hz = timer_tsc_hz() ? timer_tsc_hz() : CLEAR_FALLBACK_TSC_HZ;
+    uint64_t start = rdtsc(), last_send = 0;
+    while (atomic_load_explicit(&clear_request[core], memory_order_acquire)) {
+        uint64_t now = rdtsc();
+        if (!last_send || now - last_send > hz / CLEAR_RESEND_PER_SECOND) {
+            lapic_send_ipi(percpu_area[core].apic_id, ICR_FIXED | VEC_IPI_VMCLEAR);
+            last_send = now;
+        }
+        if (now - start > hz * CLEAR_TIMEOUT_S) {
+            kprintf_emergency("vtx: cpu %u did not VMCLEAR in %u s\n", core, CLEAR_TIMEOUT_S);
+            system_stop(1);
+        }
+        cpu_pause();
+    }
 }
 
 void vmx_flush_if_stale(void)

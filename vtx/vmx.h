@@ -42,4 +42,14 @@ const struct vmx_controls *vmx_controls(void);
 void vmx_invalidate_guest_translations(void);
 void vmx_flush_if_stale(void);
 
+/* A VMCS stays active on the core that last ran it (vcpu.c). Before it
+ * is used on another core or its memory is freed, that core must VMCLEAR
+ * it (SDM Vol. 3C 24.1): vmx_clear_on_core() asks `core` to, and waits.
+ * Called with the kernel lock held; the answer comes from
+ * vmx_clear_poll(), which every core runs while it spins for the kernel
+ * lock (kernel/klock.c), as for TLB shootdowns (arch/x86_64/tlb.c
+ * explains why that cannot deadlock). */
+void vmx_clear_on_core(uint32_t core, uint64_t vmcs);
+void vmx_clear_poll(void);
+
 #endif

@@ -1,8 +1,9 @@
 ; VM entry and the host side of VM exit (SDM Vol. 3C 26-27).
 ;
-; int vmx_launch(uint64_t gprs[16]) loads the guest's general registers
-; from `gprs` (x86 encoding order, struct vcpu in vcpu.h; RSP is in the
-; VMCS) and executes VMLAUNCH on the current VMCS. It returns 1 after
+; int vmx_launch(uint64_t gprs[16], int resume) loads the guest's general
+; registers from `gprs` (x86 encoding order, struct vcpu in vcpu.h; RSP is
+; in the VMCS) and executes VMLAUNCH, or VMRESUME if `resume`, on the
+; current VMCS. It returns 1 after
 ; VMfailInvalid (CF) and 2 after VMfailValid (ZF), with the host's
 ; registers intact. A VM exit (or an entry that fails after loading guest
 ; state, SDM 26.8) arrives at vmx_exit_entry on the stack the launch left
@@ -44,6 +45,7 @@ vmx_launch:
     mov rax, VMCS_HOST_RSP
     vmwrite rax, rsp
     jbe .failed                     ; CF or ZF: the write failed
+    test esi, esi                   ; MOV below leaves ZF for the jump
     mov rax, [rdi + GPR_RAX]
     mov rcx, [rdi + GPR_RCX]
     mov rdx, [rdi + GPR_RDX]
@@ -59,7 +61,11 @@ vmx_launch:
     mov r14, [rdi + GPR_R14]
     mov r15, [rdi + GPR_R15]
     mov rdi, [rdi + GPR_RDI]
+    jnz .resume
     vmlaunch
+    jmp .failed
+.resume:
+    vmresume
 .failed:                            ; MOV leaves the flags alone
     mov eax, 1
     jc .out
