@@ -29,7 +29,7 @@ KERNEL_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx
 
 KERNEL_C := $(wildcard arch/x86_64/*.c) $(wildcard kernel/*.c) $(wildcard kernel/cap/*.c) \
 	$(wildcard kernel/sched/*.c) $(wildcard vtx/*.c) $(wildcard iommu/*.c)
-KERNEL_ASM := $(wildcard arch/x86_64/*.asm)
+KERNEL_ASM := $(wildcard arch/x86_64/*.asm) $(wildcard vtx/*.asm)
 KERNEL_OBJ := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) \
 	$(patsubst %.asm,$(BUILD)/k/%.o,$(KERNEL_ASM))
 
@@ -92,6 +92,9 @@ $(BUILD)/services/%.elf: $(USER_CRT0) $(USER_LIB) services/lib/user.ld $$(call u
 	@echo "  LD [U]  $@"
 	@$(LD) -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T services/lib/user.ld \
 		$(filter %.o,$^) $(USER_LIB) -o $@
+
+# Test guests (images/guests/) are data inside init, which runs them.
+$(BUILD)/services/init.elf: $(patsubst %.asm,$(BUILD)/u/%.o,$(wildcard images/guests/*.asm))
 
 $(BUILD)/kernel.elf: $(KERNEL_OBJ) arch/x86_64/linker.ld
 	@echo "  LD      $@"

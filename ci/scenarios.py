@@ -76,6 +76,7 @@ SCENARIOS = [
             r"ept=yes vpid=yes unrestricted=yes",
             r"atoll: lapic x2apic",
             r"atoll: timer tsc-deadline",
+            r"^vtx: VMXON on %d cores" % BOCHS_CPUS,
             r"atoll: ready cpus=%d .* vmx=yes" % BOCHS_CPUS,
         ]
         + INIT_EXPECT,

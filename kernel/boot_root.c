@@ -17,6 +17,7 @@
 #include "../arch/x86_64/cpu_features.h"
 #include "../arch/x86_64/paging.h"
 #include "../arch/x86_64/x86.h"
+#include "../vtx/vmx.h"
 
 /* Fixed user addresses of the root task's stack (grows down from the top),
  * boot-information page and IPC buffer. */
@@ -279,6 +280,7 @@ bool boot_root_task(const struct mb2_boot *boot, unsigned cpus,
     info->ioport_last = IOPORT_LAST;
     /* Before the memory is handed over: mapping may need page tables. */
     add_modules(boot, pml4, info, m);
+    info->features = vmx_usable() ? ATOLL_BOOTINFO_FEATURE_VMX : 0;
     struct untyped_builder b = {
         .slots = slots,
         .info = info,

@@ -12,7 +12,7 @@
  * task's ELF image. */
 #define ROOT_TASK_MODULE "init"
 /* The root CNode has 2^ROOT_CNODE_RADIX slots. */
-#define ROOT_CNODE_RADIX 12
+#define ROOT_CNODE_RADIX 13
 /* Kernel-owned MMIO ranges kernel_main passes (local APIC, I/O APICs,
  * IOMMU units). */
 #define BOOT_KERNEL_MMIO_MAX 32

@@ -12,6 +12,8 @@
 #include "../arch/x86_64/x86.h"
 #include "../arch/x86_64/trap.h"
 #include "../arch/x86_64/vspace.h"
+#include "../vtx/ept.h"
+#include "../vtx/vcpu.h"
 
 void *cap_phys_to_virt(uint64_t paddr)
 {
@@ -57,6 +59,7 @@ static void tcb_finalise(const struct cap *c, bool final)
         t->bound_ntfn->bound = NULL;
         t->bound_ntfn = NULL;
     }
+    vcpu_tcb_gone(t);
     /* A thread may be deleted while it is some core's current thread: that
      * core finds it stopped at its next kernel entry. Its memory must not
      * be reused before then; Retype only reuses memory after a revoke of
@@ -95,4 +98,6 @@ void cap_glue_init(void)
     cap_hooks.initialise[CAP_SCHED_CONTEXT] = schedcontext_initialise;
     cap_hooks.finalise[CAP_SCHED_CONTEXT] = schedcontext_finalise;
     vspace_init();
+    vcpu_init();
+    ept_init();
 }

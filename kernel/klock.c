@@ -4,6 +4,7 @@
 #include "../arch/x86_64/cpu.h"
 #include "../arch/x86_64/tlb.h"
 #include "../arch/x86_64/x86.h"
+#include "../vtx/vmx.h"
 
 struct spinlock kernel_big_lock = SPINLOCK_INIT;
 volatile uint32_t kernel_lock_owner = KERNEL_LOCK_NO_OWNER;
@@ -18,6 +19,7 @@ static void wait_for_turn(unsigned ticket)
 {
     while (atomic_load_explicit(&kernel_big_lock.serving, memory_order_acquire) != ticket) {
         tlb_shootdown_poll();
+        vmx_clear_poll();
         sched_detach_poll();
         cpu_relax();
     }

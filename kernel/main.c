@@ -25,7 +25,7 @@
 #include "../arch/x86_64/trap.h"
 #include "../arch/x86_64/uart16550.h"
 #include "../arch/x86_64/x86.h"
-#include "../vtx/vmx_caps.h"
+#include "../vtx/vmx.h"
 
 void kernel_main(uint32_t magic, uint32_t info_phys);
 
@@ -195,9 +195,7 @@ void kernel_main(uint32_t magic, uint32_t info_phys)
     parse_acpi();
     if (boot_cmdline.dump_acpi || boot_cmdline.dump_mb2)
         boot_dump_end();
-    struct vmx_caps vmx;
-    vmx_caps_read(&vmx);
-    vmx_caps_report(&vmx);
+    vmx_init_bsp();
 
     lapic_init_bsp(acpi.madt_present ? acpi.lapic_phys : 0);
     lapic_init_cpu();
@@ -212,12 +210,13 @@ void kernel_main(uint32_t magic, uint32_t info_phys)
 
     if (!boot_cmdline.nosmp)
         smp_start(&acpi);
+    vmx_report_cores();
 
     run_test_hook(boot_cmdline.test);
 
     kprintf("atoll: ready cpus=%u mem=%lu iommu=%s vmx=%s\n", cpu_online_count(),
             mb2_usable_bytes(&boot_info) / MIB, vtd_unit_count() > 0 ? "yes" : "no",
-            vmx.usable ? "yes" : "no");
+            vmx_usable() ? "yes" : "no");
     cap_glue_init();
     sched_init();
     static struct phys_range mmio[BOOT_KERNEL_MMIO_MAX];

@@ -23,6 +23,9 @@
 #include "../arch/x86_64/syscall.h"
 #include "../arch/x86_64/vspace.h"
 #include "../arch/x86_64/x86.h"
+#include "../vtx/ept.h"
+#include "../vtx/vcpu.h"
+#include "../vtx/vmx.h"
 
 struct invocation {
     uint64_t label;
@@ -112,6 +115,11 @@ static struct atoll_error_detail invoke_object(struct tcb *caller, struct cap_sl
         return ioport_invoke(caller, slot, inv->label, inv->words, inv->length, inv->extra,
                              inv->extra_count, reply, reply_length);
     case CAP_UNTYPED: {
+        /* The VT-x objects exist only where VT-x is on (atoll/vcpu.h). */
+        uint64_t type = inv->length > ATOLL_RETYPE_ARG_TYPE ? inv->words[ATOLL_RETYPE_ARG_TYPE] : 0;
+        if (inv->label == ATOLL_UNTYPED_RETYPE && !vmx_usable() && type >= ATOLL_OBJECT_VCPU &&
+            type <= ATOLL_OBJECT_EPT_PT)
+            return cap_error(ATOLL_ERR_INVALID_ARGUMENT, ATOLL_RETYPE_ARG_TYPE);
         struct untyped_retype r;
         e = untyped_decode(inv->label, slot, inv->words, inv->length, inv->extra, inv->extra_count,
                            &r);
@@ -136,6 +144,14 @@ static struct atoll_error_detail invoke_object(struct tcb *caller, struct cap_sl
     case CAP_PT:
         return vspace_invoke_reply(slot, inv->label, inv->words, inv->length, inv->extra,
                                    inv->extra_count, reply, reply_length);
+    case CAP_VCPU:
+        return vcpu_invoke(slot, inv->label, inv->words, inv->length, inv->extra, inv->extra_count,
+                           reply, reply_length);
+    case CAP_GUEST_SPACE:
+    case CAP_EPT_PDPT:
+    case CAP_EPT_PD:
+    case CAP_EPT_PT:
+        return ept_invoke(slot, inv->label, inv->words, inv->length, inv->extra, inv->extra_count);
     default:
         return cap_error(ATOLL_ERR_ILLEGAL_OPERATION, 0);
     }
@@ -321,6 +337,9 @@ _Noreturn void syscall_general(struct trap_frame *f)
         break;
     case ATOLL_SYS_NBSEND_RECV:
         handle_nbsend_recv(self, f);
+        break;
+    case ATOLL_SYS_VMENTER:
+        vcpu_vmenter(self, f);
         break;
     case ATOLL_SYS_DEBUG_PUTS:
         debug_puts(f);

@@ -20,6 +20,7 @@
 #define THREAD_NAME_MAX 16
 
 struct sched_context;
+struct vcpu;
 
 enum thread_state {
     THREAD_INACTIVE = 0, /* never started, or suspended by TCB_Suspend */
@@ -93,6 +94,8 @@ struct tcb {
      * none) and its message words. */
     uint32_t fault_kind;
     uint64_t fault_words[3];
+    /* The VCPU this thread runs with VMEnter (vtx/vcpu.h), or NULL. */
+    struct vcpu *vcpu;
     /* FPU/SSE/AVX state, switched eagerly: saved when the thread stops
      * being current on its core, restored when it becomes current. */
     _Alignas(64) uint8_t fpu[FPU_AREA_MAX];

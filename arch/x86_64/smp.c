@@ -14,6 +14,7 @@
 #include "../../kernel/klock.h"
 #include "../../kernel/kstring.h"
 #include "../../kernel/thread.h"
+#include "../../vtx/vmx.h"
 
 #include <stdatomic.h>
 
@@ -52,6 +53,7 @@ void ap_main(uint64_t cpu_index)
     cpu_features_init_ap();
     lapic_init_cpu();
     syscall_init_cpu();
+    vmx_init_ap();
     struct percpu *c = this_cpu();
     c->apic_id = lapic_id();
     timer_start_tick();

@@ -43,6 +43,7 @@ enum {
     VEC_IPI_PING = 0xf0,          /* cross-core test IPI */
     VEC_IPI_RESCHED = 0xf1,       /* another core made a thread of this core ready */
     VEC_IPI_TLB_SHOOTDOWN = 0xf2, /* flush user translations (arch/x86_64/tlb.c) */
+    VEC_IPI_VMCLEAR = 0xf3,       /* let go of a VMCS (vtx/vmx.c) */
     VEC_LAPIC_ERROR = 0xfe,
     VEC_SPURIOUS = 0xff,
 };

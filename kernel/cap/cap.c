@@ -25,9 +25,10 @@ uint64_t cap_type_rights(enum cap_type t)
 
 bool cap_type_is_retypable(enum atoll_object_type type)
 {
-    /* Everything up to the page tables; VCPU and the EPT and VT-d objects
-     * are reserved until their issues implement them. */
-    return (uint64_t)type <= ATOLL_OBJECT_PT;
+    /* Everything up to the EPT tables; the VT-d objects are reserved until
+     * their issue implements them. (The kernel also refuses the VT-x
+     * types on a CPU without VT-x: kernel/syscall.c.) */
+    return (uint64_t)type <= ATOLL_OBJECT_EPT_PT;
 }
 
 bool cap_object_size_range(enum atoll_object_type type, uint64_t *min, uint64_t *max)

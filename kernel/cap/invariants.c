@@ -31,7 +31,7 @@ static const char *malformed(const struct cap *c)
         return "an empty slot is linked";
     if (t >= CAP_TYPE_COUNT)
         return "unknown capability type";
-    if (t >= CAP_VCPU && t <= CAP_IO_PAGE_TABLE)
+    if (t >= CAP_IOSPACE && t <= CAP_IO_PAGE_TABLE)
         return "capability of a reserved type";
     if (cap_type_has_rights(t) && (cap_rights(c) & ~cap_type_rights(t)) != 0)
         return "rights its type does not have";

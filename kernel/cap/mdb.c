@@ -222,7 +222,12 @@ struct atoll_error_detail cap_derive(const struct cap_slot *src, struct cap cap,
     case CAP_PDPT:
     case CAP_PD:
     case CAP_PT:
-        if (cap_mapping(&cap) == 0)
+    case CAP_EPT_PDPT:
+    case CAP_EPT_PD:
+    case CAP_EPT_PT:
+        /* Word 1 is the table's one mapping (vtx/ept.c keeps it for the
+         * EPT tables): copies of an unmapped table could map it twice. */
+        if (cap.words[1] == 0)
             return cap_error(ATOLL_ERR_ILLEGAL_OPERATION, 0);
         break;
     default:

@@ -12,5 +12,6 @@ void tests_mcs(const struct atoll_bootinfo *bi);
 void tests_irq(const struct atoll_bootinfo *bi);
 void tests_pd(const struct atoll_bootinfo *bi);
 void tests_fastpath(const struct atoll_bootinfo *bi);
+void tests_vmx(const struct atoll_bootinfo *bi);
 
 #endif

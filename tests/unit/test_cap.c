@@ -464,6 +464,27 @@ static void retype_page_tables(void)
     finish();
 }
 
+/* The VT-x objects: a VCPU is its VMCS page plus a page of bookkeeping,
+ * the EPT levels are one page each. */
+static void retype_vtx_objects(void)
+{
+    static const uint64_t types[] = {ATOLL_OBJECT_GUEST_SPACE, ATOLL_OBJECT_EPT_PDPT,
+                                     ATOLL_OBJECT_EPT_PD, ATOLL_OBJECT_EPT_PT};
+    setup();
+    CHECK_OK("vcpu", env_retype_root(&env, UT, ATOLL_OBJECT_VCPU, 0, S(0), 1));
+    CHECK_U("vcpu type", CAP_VCPU, cap_type(cap_at(S(0))));
+    CHECK_U("vcpu is two pages", 2u << 12, free_offset(UT));
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        CHECK_OK("retype", env_retype_root(&env, UT, types[i], 0, S(1 + i), 1));
+        CHECK_U("type", cap_type_of_object((enum atoll_object_type)types[i]),
+                cap_type(cap_at(S(1 + i))));
+        CHECK_U("unmapped", 0, cap_at(S(1 + i))->words[1]);
+    }
+    CHECK_U("four tables after it", (2u << 12) + (4u << ATOLL_EPT_TABLE_SIZE_BITS),
+            free_offset(UT));
+    finish();
+}
+
 static void retype_zeroes_new_objects(void)
 {
     setup();
@@ -484,7 +505,8 @@ static void retype_invalid_type(void)
     struct atoll_error_detail e = make(ATOLL_OBJECT_TYPE_COUNT + 5, 0, S(0));
     CHECK_ERR("unknown type", ATOLL_ERR_INVALID_ARGUMENT, e);
     CHECK_U("argument", ATOLL_RETYPE_ARG_TYPE, e.argument);
-    CHECK_ERR("reserved VCPU", ATOLL_ERR_INVALID_ARGUMENT, make(ATOLL_OBJECT_VCPU, 0, S(0)));
+    CHECK_ERR("reserved IO page table", ATOLL_ERR_INVALID_ARGUMENT,
+              make(ATOLL_OBJECT_IO_PAGE_TABLE, 0, S(0)));
     CHECK_ERR("reserved IOSpace", ATOLL_ERR_INVALID_ARGUMENT, make(ATOLL_OBJECT_IOSPACE, 0, S(0)));
     CHECK_ERR("IRQ control is no memory object", ATOLL_ERR_INVALID_ARGUMENT,
               make(ATOLL_OBJECT_IRQ_CONTROL, 0, S(0)));
@@ -901,6 +923,18 @@ static void copy_unmapped_page_table_is_illegal(void)
     CHECK_OK("PT", make(ATOLL_OBJECT_PT, 0, S(0)));
     CHECK_ERR("copy", ATOLL_ERR_ILLEGAL_OPERATION, env_copy(&env, S(1), S(0), ATOLL_RIGHTS_ALL));
     cap_at(S(0))->words[1] = 0x1000; /* mapped */
+    CHECK_OK("copy when mapped", env_copy(&env, S(1), S(0), ATOLL_RIGHTS_ALL));
+    CHECK_OK("delete copy", env_delete(&env, S(1)));
+    cap_at(S(0))->words[1] = 0;
+    finish();
+}
+
+static void copy_unmapped_ept_table_is_illegal(void)
+{
+    setup();
+    CHECK_OK("EPT PT", make(ATOLL_OBJECT_EPT_PT, 0, S(0)));
+    CHECK_ERR("copy", ATOLL_ERR_ILLEGAL_OPERATION, env_copy(&env, S(1), S(0), ATOLL_RIGHTS_ALL));
+    cap_at(S(0))->words[1] = 0x1000; /* mapped, as vtx/ept.c records it */
     CHECK_OK("copy when mapped", env_copy(&env, S(1), S(0), ATOLL_RIGHTS_ALL));
     CHECK_OK("delete copy", env_delete(&env, S(1)));
     cap_at(S(0))->words[1] = 0;
@@ -1579,7 +1613,7 @@ static void make_object_checks_type_size_and_device(void)
 {
     struct cap c;
     CHECK_ERR("reserved type", ATOLL_ERR_INVALID_ARGUMENT,
-              cap_make_object(ATOLL_OBJECT_GUEST_SPACE, 0, 0, false, &c));
+              cap_make_object(ATOLL_OBJECT_IOSPACE, 0, 0, false, &c));
     CHECK_ERR("untyped size", ATOLL_ERR_RANGE_ERROR,
               cap_make_object(ATOLL_OBJECT_UNTYPED, 0, 50, false, &c));
     struct atoll_error_detail e = cap_make_object(ATOLL_OBJECT_TCB, 0x1000, 0, true, &c);
@@ -1839,6 +1873,7 @@ int main(void)
     RUN_TEST(retype_frame_2m);
     RUN_TEST(retype_frame_1g_from_device);
     RUN_TEST(retype_page_tables);
+    RUN_TEST(retype_vtx_objects);
     RUN_TEST(retype_zeroes_new_objects);
     RUN_TEST(retype_invalid_type);
     RUN_TEST(retype_size_bits_ranges);
@@ -1870,6 +1905,7 @@ int main(void)
     RUN_TEST(copy_control_caps_is_illegal);
     RUN_TEST(copy_frame_is_unmapped);
     RUN_TEST(copy_unmapped_page_table_is_illegal);
+    RUN_TEST(copy_unmapped_ept_table_is_illegal);
     RUN_TEST(mint_badges_endpoint);
     RUN_TEST(mint_cannot_rebadge);
     RUN_TEST(mint_badge_zero_is_a_plain_copy);

@@ -64,8 +64,12 @@ struct atoll_bootinfo {
      * smaller device untypeds). */
     struct atoll_untyped_desc untyped[ATOLL_BOOTINFO_MAX_UNTYPED];
     uint64_t phys_bits; /* MAXPHYADDR */
+    uint64_t features; /* ATOLL_BOOTINFO_FEATURE_* */
     uint64_t module_count;
     struct atoll_module_desc modules[ATOLL_BOOTINFO_MAX_MODULES];
 };
+
+/* Bits of `features`. */
+#define ATOLL_BOOTINFO_FEATURE_VMX (UINT64_C(1) << 0) /* VT-x is on: VCPUs can be made */
 
 #endif

@@ -29,13 +29,15 @@ enum atoll_object_type {
     ATOLL_OBJECT_PDPT = 11,
     ATOLL_OBJECT_PD = 12,
     ATOLL_OBJECT_PT = 13,
-    /* Reserved for later issues (VT-x, EPT, VT-d). Retype rejects them with
-     * ATOLL_ERR_INVALID_ARGUMENT until their objects exist. */
+    /* VT-x (atoll/vcpu.h): Retype rejects them with ATOLL_ERR_INVALID_ARGUMENT
+     * when the kernel runs without VT-x. */
     ATOLL_OBJECT_VCPU = 14,
     ATOLL_OBJECT_GUEST_SPACE = 15, /* EPT PML4: the root of a guest's physical space */
     ATOLL_OBJECT_EPT_PDPT = 16,
     ATOLL_OBJECT_EPT_PD = 17,
     ATOLL_OBJECT_EPT_PT = 18,
+    /* Reserved for a later issue (VT-d). Retype rejects them with
+     * ATOLL_ERR_INVALID_ARGUMENT until their objects exist. */
     ATOLL_OBJECT_IOSPACE = 19, /* a VT-d domain */
     ATOLL_OBJECT_IO_PAGE_TABLE = 20,
     ATOLL_OBJECT_MEMORY_TYPE_COUNT = 21,
@@ -76,7 +78,7 @@ enum atoll_object_type {
 #define ATOLL_FRAME_2M_SIZE_BITS      21
 #define ATOLL_FRAME_1G_SIZE_BITS      30
 #define ATOLL_PAGE_TABLE_SIZE_BITS    12 /* PML4, PDPT, PD, PT: 512 entries of 8 bytes */
-#define ATOLL_VCPU_SIZE_BITS          12
+#define ATOLL_VCPU_SIZE_BITS          13 /* its VMCS page, then the kernel's bookkeeping */
 #define ATOLL_EPT_TABLE_SIZE_BITS     12
 #define ATOLL_IO_PAGE_TABLE_SIZE_BITS 12
 
