@@ -12,6 +12,7 @@
 #include "../arch/x86_64/x86.h"
 #include "../arch/x86_64/trap.h"
 #include "../arch/x86_64/vspace.h"
+#include "../iommu/iospace.h"
 
 void *cap_phys_to_virt(uint64_t paddr)
 {
@@ -95,4 +96,5 @@ void cap_glue_init(void)
     cap_hooks.initialise[CAP_SCHED_CONTEXT] = schedcontext_initialise;
     cap_hooks.finalise[CAP_SCHED_CONTEXT] = schedcontext_finalise;
     vspace_init();
+    iospace_init();
 }

@@ -22,6 +22,7 @@
 #include "../arch/x86_64/syscall.h"
 #include "../arch/x86_64/vspace.h"
 #include "../arch/x86_64/x86.h"
+#include "../iommu/iospace.h"
 
 struct invocation {
     uint64_t label;
@@ -135,6 +136,11 @@ static struct atoll_error_detail invoke_object(struct tcb *caller, struct cap_sl
     case CAP_PT:
         return vspace_invoke_reply(slot, inv->label, inv->words, inv->length, inv->extra,
                                    inv->extra_count, reply, reply_length);
+    /* VT-d (iommu/iospace.c) */
+    case CAP_IOSPACE:
+    case CAP_IOMMU_CONTROL:
+        return iospace_invoke(slot, inv->label, inv->words, inv->length, inv->extra,
+                              inv->extra_count, reply, reply_length);
     default:
         return cap_error(ATOLL_ERR_ILLEGAL_OPERATION, 0);
     }

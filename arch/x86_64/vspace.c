@@ -34,6 +34,7 @@
 #include "../../kernel/cap/cspace.h"
 #include "../../kernel/cap/mdb.h"
 #include "../../kernel/cap/platform.h"
+#include "../../iommu/iospace.h"
 
 /* Paging levels, named by the table an entry lives in (SDM Vol. 3A 4.5). */
 enum level {
@@ -398,6 +399,10 @@ static bool clear_frame_entry(const struct cap *frame, uint64_t *root_out)
 
 static void unmap_frame(const struct cap *frame)
 {
+    if (iospace_mapping_is_io(frame->words[1])) {
+        iospace_frame_unmap(frame); /* a VT-d mapping (iommu/iospace.h) */
+        return;
+    }
     uint64_t root;
     if (clear_frame_entry(frame, &root))
         tlb_flush_page(root, mapping_vaddr(frame->words[1]));
@@ -594,6 +599,9 @@ static struct atoll_error_detail decode_unmap_frames(struct cap_slot *slot, cons
         const struct cap *frame = &first[i].cap;
         if (!cap_type_is_frame(cap_type(frame)))
             return not_a_frame(ATOLL_VSPACE_UNMAP_ARG_NODE_OFFSET, offset + i);
+        /* Mapped in an IOSpace: IOSpace_Unmap or Frame_Unmap undo that. */
+        if (iospace_mapping_is_io(cap_mapping(frame)))
+            return invalid_argument(ATOLL_VSPACE_UNMAP_ARG_NODE_OFFSET, offset + i);
         /* Mapped in another VSpace that still exists: not ours to undo. */
         unsigned other = mapping_asid(cap_mapping(frame));
         if (other != 0 && other != asid && asid_root(other) != 0)

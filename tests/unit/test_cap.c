@@ -485,7 +485,8 @@ static void retype_invalid_type(void)
     CHECK_ERR("unknown type", ATOLL_ERR_INVALID_ARGUMENT, e);
     CHECK_U("argument", ATOLL_RETYPE_ARG_TYPE, e.argument);
     CHECK_ERR("reserved VCPU", ATOLL_ERR_INVALID_ARGUMENT, make(ATOLL_OBJECT_VCPU, 0, S(0)));
-    CHECK_ERR("reserved IOSpace", ATOLL_ERR_INVALID_ARGUMENT, make(ATOLL_OBJECT_IOSPACE, 0, S(0)));
+    CHECK_ERR("reserved IO page table", ATOLL_ERR_INVALID_ARGUMENT,
+              make(ATOLL_OBJECT_IO_PAGE_TABLE, 0, S(0)));
     CHECK_ERR("IRQ control is no memory object", ATOLL_ERR_INVALID_ARGUMENT,
               make(ATOLL_OBJECT_IRQ_CONTROL, 0, S(0)));
     CHECK_TRUE("nothing created", cap_is_null(cap_at(S(0))));
