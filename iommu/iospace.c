@@ -393,11 +393,11 @@ static struct atoll_error_detail iommu_get_fault(uint64_t *reply, size_t *reply_
     if (!vtd_next_fault(&f))
         return cap_ok();
     reply[0] = ATOLL_IOMMU_FAULT_VALID | (f.read ? ATOLL_IOMMU_FAULT_READ : 0) |
-               (f.overflow ? ATOLL_IOMMU_FAULT_OVERFLOW : 0);
+               (f.overflow ? ATOLL_IOMMU_FAULT_OVERFLOW : 0) |
+               ((uint64_t)(f.unit & 0xff) << ATOLL_IOMMU_FAULT_UNIT_SHIFT);
     reply[1] = ((uint64_t)f.segment << 16) | f.source;
     reply[2] = f.address;
     reply[3] = f.reason;
-    reply[4] = f.unit;
     return cap_ok();
 }
 

@@ -10,5 +10,6 @@ void tests_vspace(const struct atoll_bootinfo *bi);
 void tests_ipc(const struct atoll_bootinfo *bi);
 void tests_mcs(const struct atoll_bootinfo *bi);
 void tests_irq(const struct atoll_bootinfo *bi);
+void tests_iommu(const struct atoll_bootinfo *bi);
 
 #endif

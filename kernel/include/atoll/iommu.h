@@ -140,17 +140,19 @@ enum atoll_iommu_device_error {
 /* Functions one IOSpace may be bound to at once. */
 #define ATOLL_IOSPACE_MAX_DEVICES 8
 
-/* A fault record: the reply words of IOMMU_GetFault, in this order. */
-#define ATOLL_IOMMU_FAULT_VALID    (UINT64_C(1) << 0)
-#define ATOLL_IOMMU_FAULT_READ     (UINT64_C(1) << 1) /* clear: a write */
-#define ATOLL_IOMMU_FAULT_OVERFLOW (UINT64_C(1) << 2) /* records were lost */
+/* A fault record: the reply words of IOMMU_GetFault, in this order (all
+ * four travel in message registers). */
+#define ATOLL_IOMMU_FAULT_VALID      (UINT64_C(1) << 0)
+#define ATOLL_IOMMU_FAULT_READ       (UINT64_C(1) << 1) /* clear: a write */
+#define ATOLL_IOMMU_FAULT_OVERFLOW   (UINT64_C(1) << 2) /* the unit lost records before this one */
+#define ATOLL_IOMMU_FAULT_UNIT_SHIFT 8                  /* bits 15:8: the unit (DMAR order) */
+#define ATOLL_IOMMU_FAULT_UNIT(f)    (((f) >> ATOLL_IOMMU_FAULT_UNIT_SHIFT) & 0xff)
 struct atoll_iommu_fault {
-    uint64_t flags;   /* ATOLL_IOMMU_FAULT_* */
+    uint64_t flags;   /* ATOLL_IOMMU_FAULT_* and the unit */
     uint64_t source;  /* ATOLL_PCI_ADDRESS of the requester */
     uint64_t address; /* the page the request went to (bits 11:0 zero) */
     uint64_t reason;  /* the VT-d fault reason (spec 7.1.3), e.g. 5: write denied */
-    uint64_t unit;    /* which remapping unit (DMAR order) recorded it */
 };
-#define ATOLL_IOMMU_FAULT_WORDS 5
+#define ATOLL_IOMMU_FAULT_WORDS 4
 
 #endif
