@@ -15,13 +15,18 @@
  * invalidates before returning). */
 #include "iommu/iospace.h"
 
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/trap.h"
 #include "iommu/iopt.h"
 #include "iommu/vtd.h"
 #include "iommu/vtd_regs.h"
 #include "kernel/console.h"
+#include "kernel/ipc.h"
 #include "kernel/kstring.h"
 #include "kernel/cap/cap.h"
+#include "kernel/cap/delete.h"
+#include "kernel/cap/mdb.h"
 #include "kernel/cap/platform.h"
 
 #define PAGE_SIZE     UINT64_C(4096)
@@ -56,6 +61,10 @@ _Static_assert(sizeof(struct iospace) <= PAGE_SIZE, "the bookkeeping fits its pa
 /* Physical address of the IOSpace each domain id belongs to, 0 if free. */
 static uint64_t did_owner[IOSPACE_DOMAINS];
 static uint32_t did_next = 1;
+/* A copy of the fault notification capability (IOMMU_SetFaultNotification),
+ * an ordinary node of the derivation tree as an IRQ handler's is: a revoke
+ * that reaches it leaves the slot empty and faults are then only kept. */
+static struct cap_slot fault_notification;
 
 static struct iospace *iospace_of(const struct cap *c)
 {
@@ -384,14 +393,61 @@ static struct atoll_error_detail iommu_unbind(const uint64_t *words, size_t leng
     return cap_ok();
 }
 
+static bool fault_notification_bound(void)
+{
+    return cap_type(&fault_notification.cap) == CAP_NOTIFICATION;
+}
+
+/* Fault events go to the bootstrap core, as device interrupts do. */
+static void fault_events(bool enable)
+{
+    vtd_fault_events(enable, VEC_IOMMU_FAULT, percpu_area[0].apic_id);
+}
+
+/* A unit recorded a fault: mask every unit's event until the handler has
+ * read the records (GetFault finds none), then signal it. */
+static void fault_interrupt(struct trap_frame *frame)
+{
+    (void)frame;
+    fault_events(false);
+    if (fault_notification_bound())
+        notification_signal(phys_to_virt(cap_paddr(&fault_notification.cap)),
+                            cap_badge(&fault_notification.cap));
+}
+
+static struct atoll_error_detail iommu_set_fault_notification(struct cap_slot *const *extra,
+                                                              size_t extra_count)
+{
+    if (extra_count < 1)
+        return cap_truncated(0, 1);
+    const struct cap *n = &extra[0]->cap;
+    if (cap_type(n) != CAP_NOTIFICATION || !(cap_rights(n) & ATOLL_RIGHT_WRITE) ||
+        cap_badge(n) == 0)
+        return cap_error(ATOLL_ERR_INVALID_CAPABILITY, 0);
+    struct cap copy;
+    struct atoll_error_detail e =
+        cap_derive(extra[0], cap_mask_rights(*n, ATOLL_RIGHT_WRITE), &copy);
+    if (cap_failed(&e))
+        return e;
+    cap_delete(&fault_notification);
+    cap_insert(copy, extra[0], &fault_notification);
+    /* Records already pending raise the event at once (FECTL.IP). */
+    fault_events(true);
+    return cap_ok();
+}
+
 static struct atoll_error_detail iommu_get_fault(uint64_t *reply, size_t *reply_length)
 {
     struct vtd_fault f;
     for (size_t i = 0; i < ATOLL_IOMMU_FAULT_WORDS; i++)
         reply[i] = 0;
     *reply_length = ATOLL_IOMMU_FAULT_WORDS;
-    if (!vtd_next_fault(&f))
+    if (!vtd_next_fault(&f)) {
+        /* Drained: the next fault may interrupt again. */
+        if (fault_notification_bound())
+            fault_events(true);
         return cap_ok();
+    }
     reply[0] = ATOLL_IOMMU_FAULT_VALID | (f.read ? ATOLL_IOMMU_FAULT_READ : 0) |
                (f.overflow ? ATOLL_IOMMU_FAULT_OVERFLOW : 0) |
                ((uint64_t)(f.unit & 0xff) << ATOLL_IOMMU_FAULT_UNIT_SHIFT);
@@ -426,6 +482,8 @@ struct atoll_error_detail iospace_invoke(struct cap_slot *slot, uint64_t label,
         return iommu_unbind(words, length);
     case ATOLL_IOMMU_GET_FAULT:
         return iommu_get_fault(reply, reply_length);
+    case ATOLL_IOMMU_SET_FAULT_NOTIFICATION:
+        return iommu_set_fault_notification(extra, extra_count);
     default:
         return cap_error(ATOLL_ERR_ILLEGAL_OPERATION, 0);
     }
@@ -468,4 +526,5 @@ void iospace_init(void)
 {
     cap_hooks.initialise[CAP_IOSPACE] = iospace_initialise;
     cap_hooks.finalise[CAP_IOSPACE] = iospace_finalise;
+    trap_set_handler(VEC_IOMMU_FAULT, fault_interrupt);
 }

@@ -640,3 +640,16 @@ bool vtd_next_fault(struct vtd_fault *f)
     }
     return false;
 }
+
+void vtd_fault_events(bool enable, uint8_t vector, uint32_t apic_id)
+{
+    for (uint32_t i = 0; i < dmar.unit_count; i++) {
+        const struct vtd_unit *u = &units[i];
+        if (!u->up)
+            continue;
+        wr32(u, VTD_REG_FEDATA, vector);
+        wr32(u, VTD_REG_FEADDR, VTD_FEADDR_BASE | (apic_id << VTD_FEADDR_DEST_SHIFT));
+        wr32(u, VTD_REG_FEUADDR, 0);
+        wr32(u, VTD_REG_FECTL, enable ? 0 : VTD_FECTL_IM);
+    }
+}

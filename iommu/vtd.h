@@ -91,4 +91,10 @@ struct vtd_fault {
 /* Takes the next recorded fault of any unit and clears its record. */
 bool vtd_next_fault(struct vtd_fault *f);
 
+/* Every up unit's fault event: `vector` at local APIC `apic_id`
+ * (compatibility-format MSI), masked or not. A unit that records a fault
+ * while masked keeps the event pending (FECTL.IP) and sends it when
+ * unmasked, so masking loses nothing. */
+void vtd_fault_events(bool enable, uint8_t vector, uint32_t apic_id);
+
 #endif

@@ -65,6 +65,7 @@
 #define IOVA_HOLE    UINT64_C(0x0fe00000)
 #define DMA_BYTES    256
 #define IOSPACE_BITS 15
+#define FAULT_BADGE  UINT64_C(0x100)
 
 static uint64_t next_slot, last_slot;
 static uint64_t ut, pci_ports, device_parent;
@@ -150,6 +151,18 @@ static uint64_t edu_pci(void)
     return ATOLL_PCI_ADDRESS(0, edu_bus, edu_dev, 0);
 }
 
+static struct atoll_error_detail set_fault_notification(uint64_t ntfn)
+{
+    return atoll_invoke(ATOLL_SLOT_IOMMU_CONTROL, ATOLL_IOMMU_SET_FAULT_NOTIFICATION, NULL, 0,
+                        &ntfn, 1);
+}
+
+static uint64_t poll(uint64_t ntfn)
+{
+    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+    return atoll_syscall(ATOLL_SYS_POLL, ntfn, 0, mr).badge;
+}
+
 static void yield(void)
 {
     uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
@@ -159,6 +172,19 @@ static void yield(void)
 static volatile uint64_t *reg64(unsigned off)
 {
     return (volatile uint64_t *)(bar + off);
+}
+
+/* The notification's badge, given the fault event some time to arrive
+ * (it goes to the bootstrap core, which may be busy). */
+static uint64_t poll_a_while(uint64_t ntfn)
+{
+    uint64_t badge = 0;
+    for (unsigned i = 0; i < 2000 && badge == 0; i++) {
+        badge = poll(ntfn);
+        if (badge == 0)
+            yield();
+    }
+    return badge;
 }
 
 /* One DMA of edu's engine; false if it never finished. */
@@ -345,7 +371,16 @@ static void test_dma(const struct atoll_bootinfo *bi, uint64_t space)
             ATOLL_ERR_RANGE_ERROR);
     TEST_EQ("iommu.bind_non_iospace_refused", bind(frames, edu_pci()).code,
             ATOLL_ERR_INVALID_CAPABILITY);
+    /* Fault delivery: a badged notification. */
+    uint64_t ntfn = slot(), badged = slot();
+    e = retype(ut, ATOLL_OBJECT_NOTIFICATION, 0, ntfn, 1);
+    atoll_cnode_copy_op(ATOLL_CNODE_MINT, ROOT, badged, DEPTH, ROOT, ntfn, DEPTH, ATOLL_RIGHTS_ALL,
+                        FAULT_BADGE);
+    TEST_EQ("iommu.set_fault_notification_unbadged_refused", set_fault_notification(ntfn).code,
+            ATOLL_ERR_INVALID_CAPABILITY);
+    TEST_EQ("iommu.set_fault_notification_ok", set_fault_notification(badged).code, ATOLL_OK);
     drain_faults(); /* whatever other devices did before */
+    poll(ntfn);
 
     /* RAM -> edu -> RAM through the IOSpace. */
     bool done = edu_dma(IOVA_SRC, EDU_BUFFER, 0) && edu_dma(EDU_BUFFER, IOVA_DST, EDU_DMA_TO_RAM);
@@ -355,6 +390,7 @@ static void test_dma(const struct atoll_bootinfo *bi, uint64_t space)
         wrong += dst[i] != (uint8_t)(i * 7 + 1);
     TEST_EQ("iommu.dma_through_iospace_arrives", wrong, 0);
     TEST_EQ("iommu.no_fault_for_mapped_dma", drain_faults().argument & ATOLL_IOMMU_FAULT_VALID, 0);
+    TEST_EQ("iommu.no_fault_event_for_mapped_dma", poll(ntfn), 0);
 
     /* To an IOVA that is not mapped: the canary's physical address. */
     done = edu_dma(EDU_BUFFER, hole, EDU_DMA_TO_RAM);
@@ -363,6 +399,13 @@ static void test_dma(const struct atoll_bootinfo *bi, uint64_t space)
     for (unsigned i = 0; i < PAGE; i++)
         wrong += canary[i] != 0xcc;
     TEST_EQ("iommu.blocked_dma_leaves_memory_unchanged", wrong, 0);
+    TEST_EQ("iommu.fault_event_signals_notification", poll_a_while(ntfn), FAULT_BADGE);
+    /* Not drained yet: a second fault must not interrupt again (a storm
+     * costs one event per drain). */
+    edu_dma(EDU_BUFFER, hole, EDU_DMA_TO_RAM);
+    for (unsigned i = 0; i < 200; i++)
+        yield();
+    TEST_EQ("iommu.fault_events_masked_until_drained", poll(ntfn), 0);
     e = drain_faults();
     test_result("iommu.fault_record_has_address_and_source",
                 (e.argument & ATOLL_IOMMU_FAULT_VALID) && e.value1 == (hole & ~(PAGE - 1)) &&
@@ -381,6 +424,7 @@ static void test_dma(const struct atoll_bootinfo *bi, uint64_t space)
     for (unsigned i = 0; i < PAGE; i++)
         wrong += dst[i] != 0x5a;
     TEST_EQ("iommu.dma_after_unmap_blocked", done && wrong == 0, true);
+    TEST_EQ("iommu.fault_event_again_after_drain", poll_a_while(ntfn), FAULT_BADGE);
     e = drain_faults();
     TEST_EQ("iommu.dma_after_unmap_faults_at_iova", e.value1, IOVA_DST);
 

@@ -121,6 +121,15 @@ enum atoll_iommu_control_label {
      * clears it in the hardware. Reply: ATOLL_IOMMU_FAULT_WORDS words
      * (struct atoll_iommu_fault); flags 0 when no record is pending. */
     ATOLL_IOMMU_GET_FAULT = ATOLL_IOMMU_CONTROL_FIRST + 2,
+    /* Extra capability 0: a badged notification capability with WRITE
+     * (INVALID_CAPABILITY 0 otherwise). The fault events of every unit
+     * signal it with that badge. Rate limit: the kernel masks the units'
+     * fault events when it signals and unmasks them only when GetFault
+     * finds no record left, so a device that faults without end costs one
+     * interrupt per drain of the records, never a core (faults recorded
+     * meanwhile are kept, or counted as OVERFLOW when the records are
+     * full). A handler loop: Wait; GetFault until flags is 0; repeat. */
+    ATOLL_IOMMU_SET_FAULT_NOTIFICATION = ATOLL_IOMMU_CONTROL_FIRST + 3,
 };
 
 enum atoll_iommu_bind_argument {
