@@ -512,6 +512,29 @@ static void retype_size_bits_ranges(void)
     finish();
 }
 
+/* An IOSpace has the size Retype gives it (its own table pool), within
+ * [ATOLL_IOSPACE_MIN_BITS, ATOLL_IOSPACE_MAX_BITS]; its capability
+ * covers all of it. */
+static void retype_iospace_sizes(void)
+{
+    setup();
+    struct atoll_error_detail e = make(ATOLL_OBJECT_IOSPACE, ATOLL_IOSPACE_MIN_BITS - 1, S(0));
+    CHECK_ERR("IOSpace below the minimum", ATOLL_ERR_RANGE_ERROR, e);
+    CHECK_U("min", ATOLL_IOSPACE_MIN_BITS, e.value0);
+    CHECK_U("max", ATOLL_IOSPACE_MAX_BITS, e.value1);
+    CHECK_ERR("IOSpace above the maximum", ATOLL_ERR_RANGE_ERROR,
+              make(ATOLL_OBJECT_IOSPACE, ATOLL_IOSPACE_MAX_BITS + 1, S(0)));
+    CHECK_OK("IOSpace of 2^16", make(ATOLL_OBJECT_IOSPACE, 16, S(0)));
+    CHECK_U("watermark", UINT64_C(1) << 16, free_offset(UT));
+    uint64_t base;
+    unsigned bits = 0;
+    CHECK_TRUE("IOSpace has a region", cap_region(cap_at(S(0)), &base, &bits));
+    CHECK_U("region size", 16, bits);
+    CHECK_U("initialised once", 1, hooks_init_total());
+    check_invariants("after an IOSpace");
+    finish();
+}
+
 static void retype_fixed_size_ignores_size_bits(void)
 {
     setup();
@@ -1843,6 +1866,7 @@ int main(void)
     RUN_TEST(retype_zeroes_new_objects);
     RUN_TEST(retype_invalid_type);
     RUN_TEST(retype_size_bits_ranges);
+    RUN_TEST(retype_iospace_sizes);
     RUN_TEST(retype_fixed_size_ignores_size_bits);
     RUN_TEST(retype_offset_out_of_range);
     RUN_TEST(retype_count_out_of_range);
