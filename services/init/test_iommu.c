@@ -457,6 +457,44 @@ static void test_dma(const struct atoll_bootinfo *bi, uint64_t space)
     pci_write(edu_bus, edu_dev, PCI_COMMAND, cmd & 0xffff);
 }
 
+/* The smallest IOSpace runs out of table pages: one more table is
+ * NOT_ENOUGH_MEMORY, and the failed map changed nothing (the frame can be
+ * mapped where no table is needed). Each 1 GiB region needs its own lower
+ * tables, so some map before the eighth must fail, whatever the depth. */
+static void test_pool_exhaustion(void)
+{
+    enum { TRIES = 8 };
+    uint64_t small = slot(), frames = slot();
+    for (unsigned i = 1; i < TRIES; i++)
+        slot();
+    bool made =
+        small != 0 &&
+        retype(ut, ATOLL_OBJECT_IOSPACE, ATOLL_IOSPACE_MIN_BITS, small, 1).code == ATOLL_OK &&
+        retype(ut, ATOLL_OBJECT_FRAME_4K, 0, frames, TRIES).code == ATOLL_OK;
+    TEST_EQ("iospace.setup_small_iospace", made, true);
+    if (!made)
+        return;
+    unsigned mapped = 0;
+    struct atoll_error_detail e = {0};
+    for (; mapped < TRIES; mapped++) {
+        e = iospace_map(small, frames + mapped, (uint64_t)(mapped + 1) << 30, ATOLL_IO_READ);
+        if (e.code != ATOLL_OK)
+            break;
+    }
+    test_result("iospace.pool_exhausted_is_not_enough_memory",
+                mapped >= 2 && mapped < TRIES && e.code == ATOLL_ERR_NOT_ENOUGH_MEMORY &&
+                    e.value0 == 0,
+                "%u maps before error %lu value0 %lu", mapped, e.code, e.value0);
+    if (mapped < TRIES)
+        TEST_EQ("iospace.failed_map_changed_nothing",
+                iospace_map(small, frames + mapped, (UINT64_C(1) << 30) + PAGE, ATOLL_IO_READ).code,
+                ATOLL_OK);
+    TEST_EQ("iospace.delete_unbound_iospace_ok",
+            atoll_cnode_slot_op(ATOLL_CNODE_DELETE, ROOT, small, DEPTH).code, ATOLL_OK);
+    TEST_EQ("iospace.frame_of_deleted_iospace_unmaps_harmlessly", atoll_frame_unmap(frames).code,
+            ATOLL_OK);
+}
+
 void tests_iommu(const struct atoll_bootinfo *bi)
 {
     next_slot = bi->empty_first + SLOTS_FROM;
@@ -479,6 +517,7 @@ void tests_iommu(const struct atoll_bootinfo *bi)
     if (bi->iommu_units == 0) {
         printf("init: iommu: no remapping unit up, DMA isolation tests skipped\n");
     } else {
+        test_pool_exhaustion();
         pci_ports = slot();
         uint64_t w[ATOLL_IOPORT_ISSUE_ARGS] = {pci_ports, DEPTH, PCI_CONFIG_ADDRESS,
                                                PCI_CONFIG_DATA + 3};
