@@ -388,6 +388,9 @@ static void test_dma(const struct atoll_bootinfo *bi, uint64_t space)
     TEST_EQ("iommu.set_fault_notification_unbadged_refused", set_fault_notification(ntfn).code,
             ATOLL_ERR_INVALID_CAPABILITY);
     TEST_EQ("iommu.set_fault_notification_ok", set_fault_notification(badged).code, ATOLL_OK);
+    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+    TEST_EQ("iommu.invariants_hold_with_fault_notification",
+            atoll_syscall(ATOLL_SYS_DEBUG_CHECK, 0, 0, mr).error, ATOLL_OK);
     drain_faults(); /* whatever other devices did before */
     poll(ntfn);
 

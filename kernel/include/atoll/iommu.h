@@ -31,6 +31,11 @@
  * reach the frame; a map is visible to the device on return (units in
  * caching mode are invalidated after a map too).
  *
+ * Known limit (as for VSpace ids): a domain id is reused round robin once
+ * freed; a stale frame capability whose IOSpace is gone may then unmap the
+ * same frame at the same IOVA in the IOSpace that got the id, which only
+ * ever removes access.
+ *
  * Deleting the last IOSpace capability first detaches every bound device
  * (its context entry is cleared and the context cache and IOTLB for the
  * domain invalidated), so that no device walks the object's memory once it
@@ -74,8 +79,9 @@ enum atoll_iospace_label {
      *   TRUNCATED_MESSAGE   fewer words or no extra capability
      *   ILLEGAL_OPERATION   no remapping unit is up
      *   INVALID_CAPABILITY 0  not a frame, a 1 GiB frame, a 2 MiB frame
-     *                       where a unit cannot map one, or a frame capability
-     *                       mapped already (in a VSpace or an IOSpace)
+     *                       where a unit cannot map one, a frame capability
+     *                       mapped already (in a VSpace or an IOSpace), or a
+     *                       frame beyond the units' host address width
      *   INVALID_ARGUMENT 1  rights empty, unknown bits, or more than the
      *                       frame capability allows (value0: its rights)
      *   ALIGNMENT_ERROR 0   iova not aligned to the frame (value0: bits)
