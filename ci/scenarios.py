@@ -121,18 +121,22 @@ SCENARIOS = [
         name="qemu-iommu",
         emulator="qemu",
         description="intel-iommu (VT-d, interrupt remapping) is found and brought up: "
-        "root table, queued invalidation proven by a wait descriptor",
+        "root table, queued invalidation proven by a wait descriptor; init's DMA tests "
+        "with QEMU's edu device in an IOSpace",
         smp=2,
         iommu=True,
+        qemu_args=["-device", "edu"],
         cmdline=BOOT_CMDLINE,
         modules=INIT,
         expect=[
-            r"^iommu: dmar haw 39 flags 0x1: 1 units, 6 device scopes, 0 rmrrs, 0 warnings",
+            r"^iommu: dmar haw 39 flags 0x1: 1 units, 7 device scopes, 0 rmrrs, 0 warnings",
             r"^iommu: unit 0 at 0xfed90000 ver 1\.0 sagaw 0x[0-9a-f]+ mgaw \d+ qi=yes ir=yes cm=yes",
             r"^iommu: unit 0: root table at 0x[0-9a-f]+, queued invalidation on, wait descriptor "
             r"completed",
             r"^iommu: 1 of 1 units up",
             r"atoll: ready cpus=2 .*iommu=yes",
+            r"^iommu: unit 0: translation on",
+            r"^init: iommu fault: edu \(00:[0-9a-f]{2}\.0\) write to 0x[0-9a-f]+, reason \d+",
         ]
         + INIT_EXPECT,
         forbid=FORBID + [FORBID_IOMMU_TROUBLE],

@@ -15,6 +15,7 @@
 #include "arch/x86_64/x86.h"
 #include "iommu/dmar.h"
 #include "iommu/dmar_tables.h"
+#include "iommu/iopt.h"
 #include "iommu/vtd.h"
 #include "iommu/vtd_regs.h"
 #include "kernel/console.h"
@@ -30,6 +31,13 @@
 /* What the wait descriptor makes the unit write. */
 #define VTD_WAIT_TOKEN 0x600dd00du
 #define CACHE_LINE     64u
+/* Context tables each unit gets at boot, one per bus that has a bound
+ * function: the kernel allocates nothing later, and few buses hold
+ * devices that are given to drivers. */
+#define VTD_CONTEXT_TABLES 8u
+/* Domain ids this kernel hands out: below 2^15 (frame capabilities record
+ * an IOSpace mapping with a 15-bit id, kernel/iospace.c). */
+#define VTD_MAX_DOMAINS (1u << 15)
 
 struct vtd_unit {
     uint32_t index; /* in the DMAR's unit table */
@@ -42,6 +50,10 @@ struct vtd_unit {
     uint32_t iq_tail; /* next free descriptor */
     volatile uint32_t *wait_status;
     uint64_t wait_status_phys;
+    bool up;
+    bool translating; /* GSTS.TES set by this kernel */
+    uint64_t context_tables[VTD_CONTEXT_TABLES];
+    uint32_t context_tables_used;
 };
 
 static struct dmar_info dmar;
@@ -374,8 +386,14 @@ void vtd_init(const struct acpi_info *acpi)
         struct vtd_unit *u = &units[i];
         u->index = i;
         u->reg_phys = dmar.units[i].reg_base;
-        if (bring_up(u, &dmar.units[i]))
+        if (bring_up(u, &dmar.units[i])) {
+            for (uint32_t t = 0; t < VTD_CONTEXT_TABLES; t++) {
+                u->context_tables[t] = bootmem_alloc_page();
+                flush_for_unit(u, phys_to_virt(u->context_tables[t]), VTD_PAGE_SIZE);
+            }
+            u->up = true;
             units_up++;
+        }
     }
     kprintf("iommu: %u of %u units up (translation off until IOSpaces exist)\n", units_up,
             dmar.unit_count);
@@ -399,4 +417,239 @@ size_t vtd_kernel_mmio(struct phys_range *out, size_t max)
                                        dmar.units[i].reg_base + pages * VTD_PAGE_SIZE};
     }
     return n;
+}
+
+/* ---- IOSpaces (kernel/iospace.c) ---- */
+
+bool vtd_common_format(struct vtd_format *f)
+{
+    bool any = false;
+    for (uint32_t i = 0; i < dmar.unit_count; i++) {
+        const struct vtd_unit *u = &units[i];
+        if (!u->up)
+            continue;
+        unsigned domains_bits = VTD_ND_DOMAIN_BITS(VTD_CAP_ND(u->cap));
+        uint32_t domains = domains_bits >= 15 ? VTD_MAX_DOMAINS : 1u << domains_bits;
+        if (!any) {
+            f->sagaw = VTD_CAP_SAGAW(u->cap);
+            f->mgaw = VTD_CAP_MGAW(u->cap);
+            f->sllps = VTD_CAP_SLLPS(u->cap);
+            f->domains = domains;
+            any = true;
+            continue;
+        }
+        f->sagaw &= VTD_CAP_SAGAW(u->cap);
+        f->sllps &= VTD_CAP_SLLPS(u->cap);
+        if (VTD_CAP_MGAW(u->cap) < f->mgaw)
+            f->mgaw = VTD_CAP_MGAW(u->cap);
+        if (domains < f->domains)
+            f->domains = domains;
+    }
+    f->haw = dmar.host_addr_width;
+    /* One table format must suit every unit: the deepest all of them
+     * walk (iopt_init prefers 4 levels). */
+    return any && (f->sagaw & (VTD_SAGAW_39 | VTD_SAGAW_48)) != 0;
+}
+
+enum vtd_device_result vtd_device_unit(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn,
+                                       uint32_t *unit)
+{
+    /* Bridges are not read (no PCI access here): a scope whose path goes
+     * through one makes the lookup UNCERTAIN, which fails closed. */
+    switch (dmar_find_unit(&dmar, NULL, seg, bus, dev, fn, unit)) {
+    case DMAR_FOUND:
+        return units[*unit].up ? VTD_DEVICE_OK : VTD_DEVICE_UNIT_DOWN;
+    case DMAR_NOT_COVERED:
+        return VTD_DEVICE_NOT_COVERED;
+    case DMAR_AMBIGUOUS:
+        return VTD_DEVICE_AMBIGUOUS;
+    default:
+        return VTD_DEVICE_UNCERTAIN;
+    }
+}
+
+/* Whatever the unit cached of contexts and translations of `did` is gone
+ * once this returns. Global context-cache invalidation: in caching mode
+ * the unit may have cached a not-present context entry under domain 0,
+ * and a context change is rare. */
+static bool invalidate_context_and_domain(struct vtd_unit *u, uint16_t did)
+{
+    if ((u->ecap & VTD_ECAP_QI) == 0)
+        return register_invalidate_all(u);
+    uint64_t drain = ((u->cap & VTD_CAP_DRD) ? VTD_INV_IOTLB_DR : 0) |
+                     ((u->cap & VTD_CAP_DWD) ? VTD_INV_IOTLB_DW : 0);
+    if (!queue_descriptor(u, VTD_INV_TYPE_CONTEXT | VTD_INV_CC_G_GLOBAL, 0) ||
+        !queue_descriptor(
+            u, VTD_INV_TYPE_IOTLB | VTD_INV_IOTLB_G_DOMAIN | VTD_INV_IOTLB_DID(did) | drain, 0))
+        return false;
+    return queue_submit_and_wait(u);
+}
+
+static volatile uint64_t *context_entry(const struct vtd_unit *u, uint8_t bus, uint8_t devfn)
+{
+    volatile uint64_t *root = phys_to_virt(u->root_phys);
+    uint64_t lo = root[bus * 2];
+    if ((lo & VTD_ROOT_LO_P) == 0)
+        return NULL;
+    volatile uint64_t *ctx = phys_to_virt(lo & VTD_ADDR_MASK);
+    return &ctx[devfn * 2];
+}
+
+enum vtd_bind_result vtd_context_bind(uint32_t unit, uint16_t sid, uint16_t did, uint64_t root,
+                                      unsigned aw)
+{
+    struct vtd_unit *u = &units[unit];
+    uint8_t bus = (uint8_t)(sid >> 8), devfn = (uint8_t)sid;
+    volatile uint64_t *ce = context_entry(u, bus, devfn);
+    if (ce != NULL && (ce[0] & VTD_CTX_LO_P) != 0)
+        return VTD_BIND_EXISTS;
+    if (ce == NULL) {
+        if (u->context_tables_used == VTD_CONTEXT_TABLES)
+            return VTD_BIND_NO_TABLE;
+        uint64_t table = u->context_tables[u->context_tables_used++];
+        volatile uint64_t *rt = phys_to_virt(u->root_phys);
+        rt[bus * 2 + 1] = 0;
+        rt[bus * 2] = table | VTD_ROOT_LO_P;
+        flush_for_unit(u, &rt[bus * 2], VTD_ENTRY_LEN);
+        ce = context_entry(u, bus, devfn);
+    }
+    /* The high half first: the entry becomes present with its final
+     * domain and width (9.3). */
+    ce[1] = VTD_CTX_HI_AW(aw) | VTD_CTX_HI_DID(did);
+    __asm__ volatile("" ::: "memory");
+    ce[0] = (root & VTD_ADDR_MASK) | VTD_CTX_LO_TT_SL | VTD_CTX_LO_P;
+    flush_for_unit(u, ce, VTD_ENTRY_LEN);
+    if (!write_buffer_flush(u) || !invalidate_context_and_domain(u, did))
+        kprintf("iommu: unit %u: invalidation after binding %02x:%02x.%u failed\n", unit, bus,
+                devfn >> 3, devfn & 7);
+    if (!u->translating) {
+        /* Fail closed from here on: every function of this unit without
+         * a context entry has its DMA blocked. */
+        if (global_command(u, VTD_GCMD_TE, 0, VTD_GSTS_TES, true)) {
+            u->translating = true;
+            kprintf("iommu: unit %u: translation on\n", unit);
+        } else {
+            kprintf("iommu: unit %u: translation enable did not latch\n", unit);
+        }
+    }
+    return VTD_BIND_OK;
+}
+
+bool vtd_context_lookup(uint32_t unit, uint16_t sid, uint16_t *did)
+{
+    const volatile uint64_t *ce = context_entry(&units[unit], (uint8_t)(sid >> 8), (uint8_t)sid);
+    if (ce == NULL || (ce[0] & VTD_CTX_LO_P) == 0)
+        return false;
+    *did = (uint16_t)(ce[1] >> 8);
+    return true;
+}
+
+void vtd_context_unbind(uint32_t unit, uint16_t sid)
+{
+    struct vtd_unit *u = &units[unit];
+    volatile uint64_t *ce = context_entry(u, (uint8_t)(sid >> 8), (uint8_t)sid);
+    if (ce == NULL || (ce[0] & VTD_CTX_LO_P) == 0)
+        return;
+    uint16_t did = (uint16_t)(ce[1] >> 8);
+    ce[0] = 0;
+    __asm__ volatile("" ::: "memory");
+    ce[1] = 0;
+    flush_for_unit(u, ce, VTD_ENTRY_LEN);
+    if (!write_buffer_flush(u) || !invalidate_context_and_domain(u, did))
+        kprintf("iommu: unit %u: invalidation after unbinding source 0x%x failed\n", unit, sid);
+}
+
+void vtd_flush_tables(const void *p, size_t len)
+{
+    for (uint32_t i = 0; i < dmar.unit_count; i++) {
+        if (units[i].up && (units[i].ecap & VTD_ECAP_C) == 0) {
+            flush_for_unit(&units[i], p, len);
+            return;
+        }
+    }
+}
+
+void vtd_invalidate_iotlb(uint16_t did, uint64_t start, uint64_t end, bool leaf_only)
+{
+    for (uint32_t i = 0; i < dmar.unit_count; i++) {
+        struct vtd_unit *u = &units[i];
+        if (!u->up)
+            continue;
+        if (!write_buffer_flush(u))
+            kprintf("iommu: unit %u: write-buffer flush did not complete\n", i);
+        if ((u->ecap & VTD_ECAP_QI) == 0) {
+            if (!register_invalidate_all(u))
+                kprintf("iommu: unit %u: IOTLB invalidation failed\n", i);
+            continue;
+        }
+        uint64_t drain = ((u->cap & VTD_CAP_DRD) ? VTD_INV_IOTLB_DR : 0) |
+                         ((u->cap & VTD_CAP_DWD) ? VTD_INV_IOTLB_DW : 0);
+        uint64_t lo = VTD_INV_TYPE_IOTLB | VTD_INV_IOTLB_DID(did) | drain;
+        uint64_t hi = 0;
+        uint64_t base;
+        unsigned am = iopt_inval_mask(start, end, &base);
+        if (start != end && (u->cap & VTD_CAP_PSI) != 0 && am <= VTD_CAP_MAMV(u->cap)) {
+            lo |= VTD_INV_IOTLB_G_PAGE;
+            hi = base | VTD_IVA_AM(am) | (leaf_only ? VTD_IVA_IH : 0);
+        } else {
+            lo |= VTD_INV_IOTLB_G_DOMAIN;
+        }
+        if (!queue_descriptor(u, lo, hi) || !queue_submit_and_wait(u))
+            kprintf("iommu: unit %u: IOTLB invalidation failed\n", i);
+    }
+}
+
+bool vtd_caching_mode(void)
+{
+    for (uint32_t i = 0; i < dmar.unit_count; i++) {
+        if (units[i].up && (units[i].cap & VTD_CAP_CM) != 0)
+            return true;
+    }
+    return false;
+}
+
+bool vtd_next_fault(struct vtd_fault *f)
+{
+    for (uint32_t i = 0; i < dmar.unit_count; i++) {
+        struct vtd_unit *u = &units[i];
+        if (!u->up)
+            continue;
+        uint32_t fsts = rd32(u, VTD_REG_FSTS);
+        bool overflow = (fsts & VTD_FSTS_PFO) != 0;
+        if (overflow)
+            wr32(u, VTD_REG_FSTS, VTD_FSTS_PFO);
+        unsigned nfr = VTD_CAP_NFR(u->cap);
+        unsigned first = VTD_FSTS_FRI(fsts) < nfr ? VTD_FSTS_FRI(fsts) : 0;
+        uint32_t fro = VTD_CAP_FRO(u->cap) * 16;
+        for (unsigned k = 0; k < nfr; k++) {
+            unsigned r = (first + k) % nfr;
+            uint32_t off = fro + r * VTD_FRCD_LEN;
+            uint64_t hi = rd64(u, off + VTD_FRCD_OFF_HI);
+            if ((hi & VTD_FRCD_HI_F) == 0)
+                continue;
+            f->unit = i;
+            f->address = rd64(u, off + VTD_FRCD_OFF_LO) & VTD_ADDR_MASK;
+            f->source = VTD_FRCD_HI_SID(hi);
+            f->segment = dmar.units[i].segment;
+            f->reason = VTD_FRCD_HI_FR(hi);
+            f->read = (hi & VTD_FRCD_HI_TYPE_READ) != 0;
+            f->overflow = overflow;
+            wr64(u, off + VTD_FRCD_OFF_HI, VTD_FRCD_HI_F); /* RW1C: the slot is free again */
+            return true;
+        }
+    }
+    return false;
+}
+
+void vtd_fault_events(bool enable, uint8_t vector, uint32_t apic_id)
+{
+    for (uint32_t i = 0; i < dmar.unit_count; i++) {
+        const struct vtd_unit *u = &units[i];
+        if (!u->up)
+            continue;
+        wr32(u, VTD_REG_FEDATA, vector);
+        wr32(u, VTD_REG_FEADDR, VTD_FEADDR_BASE | (apic_id << VTD_FEADDR_DEST_SHIFT));
+        wr32(u, VTD_REG_FEUADDR, 0);
+        wr32(u, VTD_REG_FECTL, enable ? 0 : VTD_FECTL_IM);
+    }
 }

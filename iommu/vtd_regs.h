@@ -154,6 +154,10 @@
 
 #define VTD_FECTL_IP (1u << 30) /* interrupt pending */
 #define VTD_FECTL_IM (1u << 31) /* interrupt masked */
+/* FEADDR in compatibility format (interrupt remapping off): the xAPIC MSI
+ * address, destination APIC id in bits 19:12 (11.4.9.4). */
+#define VTD_FEADDR_BASE       0xfee00000u
+#define VTD_FEADDR_DEST_SHIFT 12
 
 /* A fault record is 16 bytes; record i is at FRO * 16 + i * 16. */
 #define VTD_FRCD_LEN          16

@@ -18,6 +18,7 @@
 #include "../arch/x86_64/paging.h"
 #include "../arch/x86_64/x86.h"
 #include "../vtx/vmx.h"
+#include "../iommu/vtd.h"
 
 /* Fixed user addresses of the root task's stack (grows down from the top),
  * boot-information page and IPC buffer. */
@@ -230,9 +231,10 @@ bool boot_root_task(const struct mb2_boot *boot, unsigned cpus,
     cap_boot_insert(&slots[ATOLL_SLOT_ROOT_VSPACE], vspace_cap);
     cap_boot_insert(&slots[ATOLL_SLOT_IRQ_CONTROL], cap_irq_control_new());
     cap_boot_insert(&slots[ATOLL_SLOT_IOPORT_CONTROL], cap_ioport_control_new());
+    cap_boot_insert(&slots[ATOLL_SLOT_IOMMU_CONTROL], cap_iommu_control_new());
     cap_boot_insert(&slots[ATOLL_SLOT_BOOTINFO_FRAME], bootinfo_cap);
     cap_boot_insert(&slots[ATOLL_SLOT_IPC_BUFFER], ipc_cap);
-    for (unsigned i = 0; i < cpus && i < ATOLL_SLOT_FIRST_FREE_FIXED - ATOLL_SLOT_SCHED_CONTROL;
+    for (unsigned i = 0; i < cpus && i < ATOLL_SLOT_SCHED_CONTROL_END - ATOLL_SLOT_SCHED_CONTROL;
          i++)
         cap_boot_insert(&slots[ATOLL_SLOT_SCHED_CONTROL + i], cap_sched_control_new(i));
 
@@ -267,7 +269,7 @@ bool boot_root_task(const struct mb2_boot *boot, unsigned cpus,
      * the SchedControl ones (atoll/sched.h). */
     struct cap sc_cap = boot_object(ATOLL_OBJECT_SCHED_CONTEXT, ATOLL_SCHED_CONTEXT_MIN_BITS);
     sched_boot_context(phys_to_virt(cap_paddr(&sc_cap)), ATOLL_SCHED_CONTEXT_MIN_BITS, t);
-    if (ATOLL_SLOT_ROOT_SCHED_CONTEXT(cpus) < ATOLL_SLOT_FIRST_FREE_FIXED)
+    if (ATOLL_SLOT_ROOT_SCHED_CONTEXT(cpus) < ATOLL_SLOT_SCHED_CONTROL_END)
         cap_boot_insert(&slots[ATOLL_SLOT_ROOT_SCHED_CONTEXT(cpus)], sc_cap);
 
     /* Everything left is the root task's, as untyped memory. */
@@ -293,6 +295,7 @@ bool boot_root_task(const struct mb2_boot *boot, unsigned cpus,
     b.bytes = 0;
     add_device_untypeds(&b, boot, kernel_mmio, mmio_count);
     info->phys_bits = cpu_features.phys_bits;
+    info->iommu_units = vtd_unit_count();
     info->empty_first = b.next_slot;
     info->empty_last = b.last_slot;
     if (b.dropped)

@@ -14,6 +14,7 @@
 #include "../arch/x86_64/vspace.h"
 #include "../vtx/ept.h"
 #include "../vtx/vcpu.h"
+#include "../iommu/iospace.h"
 
 void *cap_phys_to_virt(uint64_t paddr)
 {
@@ -100,4 +101,5 @@ void cap_glue_init(void)
     vspace_init();
     vcpu_init();
     ept_init();
+    iospace_init();
 }

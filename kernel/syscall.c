@@ -26,6 +26,7 @@
 #include "../vtx/ept.h"
 #include "../vtx/vcpu.h"
 #include "../vtx/vmx.h"
+#include "../iommu/iospace.h"
 
 struct invocation {
     uint64_t label;
@@ -152,6 +153,11 @@ static struct atoll_error_detail invoke_object(struct tcb *caller, struct cap_sl
     case CAP_EPT_PD:
     case CAP_EPT_PT:
         return ept_invoke(slot, inv->label, inv->words, inv->length, inv->extra, inv->extra_count);
+    /* VT-d (iommu/iospace.c) */
+    case CAP_IOSPACE:
+    case CAP_IOMMU_CONTROL:
+        return iospace_invoke(slot, inv->label, inv->words, inv->length, inv->extra,
+                              inv->extra_count, reply, reply_length);
     default:
         return cap_error(ATOLL_ERR_ILLEGAL_OPERATION, 0);
     }

@@ -22,7 +22,7 @@ static const unsigned level_shift[] = {39, 30, 21, 12};
 #define EPT_ENTRIES 512u
 
 #define MAPPING_ID_SHIFT 48
-#define MAPPING_ID_MASK  UINT64_C(0x7fff)
+#define MAPPING_ID_MASK  UINT64_C(0xfff) /* GUEST_SPACE_ID_COUNT - 1; bit 62 is an IOSpace's */
 #define MAPPING_GPA_MASK ((UINT64_C(1) << MAPPING_ID_SHIFT) - 1)
 
 /* GuestSpace ids: the root's physical address per id, 0 when free; id 0

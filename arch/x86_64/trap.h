@@ -40,6 +40,7 @@ enum {
 enum {
     VEC_IRQ_BASE = 0x30, /* IOAPIC pins from here up; 0x20-0x2f stay for masked 8259s */
     VEC_LAPIC_TIMER = 0xe0,
+    VEC_IOMMU_FAULT = 0xe8,       /* VT-d fault events of every unit (iommu/iospace.c) */
     VEC_IPI_PING = 0xf0,          /* cross-core test IPI */
     VEC_IPI_RESCHED = 0xf1,       /* another core made a thread of this core ready */
     VEC_IPI_TLB_SHOOTDOWN = 0xf2, /* flush user translations (arch/x86_64/tlb.c) */

@@ -35,6 +35,7 @@
 #include "../../kernel/cap/mdb.h"
 #include "../../kernel/cap/platform.h"
 #include "../../vtx/ept.h"
+#include "../../iommu/iospace.h"
 
 /* Paging levels, named by the table an entry lives in (SDM Vol. 3A 4.5). */
 enum level {
@@ -399,10 +400,14 @@ static bool clear_frame_entry(const struct cap *frame, uint64_t *root_out)
 
 static void unmap_frame(const struct cap *frame)
 {
-    /* A frame capability records one mapping, in a VSpace or in a
-     * GuestSpace (vtx/ept.h): undo whichever it is. */
+    /* A frame capability records one mapping, in a VSpace, a GuestSpace
+     * (vtx/ept.h) or an IOSpace (iommu/iospace.h): undo whichever it is. */
     if (ept_is_guest_mapping(frame->words[1])) {
         ept_unmap_frame(frame);
+        return;
+    }
+    if (iospace_mapping_is_io(frame->words[1])) {
+        iospace_frame_unmap(frame);
         return;
     }
     uint64_t root;
@@ -601,6 +606,9 @@ static struct atoll_error_detail decode_unmap_frames(struct cap_slot *slot, cons
         const struct cap *frame = &first[i].cap;
         if (!cap_type_is_frame(cap_type(frame)))
             return not_a_frame(ATOLL_VSPACE_UNMAP_ARG_NODE_OFFSET, offset + i);
+        /* Mapped in an IOSpace: IOSpace_Unmap or Frame_Unmap undo that. */
+        if (iospace_mapping_is_io(cap_mapping(frame)))
+            return invalid_argument(ATOLL_VSPACE_UNMAP_ARG_NODE_OFFSET, offset + i);
         /* Mapped in another VSpace or a GuestSpace that still exists: not
          * ours to undo. */
         unsigned other = mapping_asid(cap_mapping(frame));

@@ -25,9 +25,11 @@ uint64_t cap_type_rights(enum cap_type t)
 
 bool cap_type_is_retypable(enum atoll_object_type type)
 {
-    /* Everything up to the EPT tables; the VT-d objects are reserved until
-     * their issue implements them. (The kernel also refuses the VT-x
-     * types on a CPU without VT-x: kernel/syscall.c.) */
+    /* Everything up to the EPT tables, and IOSpaces; IO_PAGE_TABLE stays
+     * reserved (an IOSpace holds its own tables). (The kernel also refuses
+     * the VT-x types on a CPU without VT-x: kernel/syscall.c.) */
+    if (type == ATOLL_OBJECT_IOSPACE)
+        return true;
     return (uint64_t)type <= ATOLL_OBJECT_EPT_PT;
 }
 
@@ -46,6 +48,10 @@ bool cap_object_size_range(enum atoll_object_type type, uint64_t *min, uint64_t 
         *min = ATOLL_SCHED_CONTEXT_MIN_BITS;
         *max = ATOLL_SCHED_CONTEXT_MAX_BITS;
         return true;
+    case ATOLL_OBJECT_IOSPACE:
+        *min = ATOLL_IOSPACE_MIN_BITS;
+        *max = ATOLL_IOSPACE_MAX_BITS;
+        return true;
     default:
         return false;
     }
@@ -56,6 +62,7 @@ unsigned cap_object_size_bits(enum atoll_object_type type, uint64_t size_bits)
     switch (type) {
     case ATOLL_OBJECT_UNTYPED:
     case ATOLL_OBJECT_SCHED_CONTEXT:
+    case ATOLL_OBJECT_IOSPACE:
         return (unsigned)size_bits;
     case ATOLL_OBJECT_CNODE:
         return (unsigned)ATOLL_CNODE_SIZE_BITS(size_bits);
@@ -85,7 +92,6 @@ unsigned cap_object_size_bits(enum atoll_object_type type, uint64_t size_bits)
     case ATOLL_OBJECT_EPT_PD:
     case ATOLL_OBJECT_EPT_PT:
         return ATOLL_EPT_TABLE_SIZE_BITS;
-    case ATOLL_OBJECT_IOSPACE:
     case ATOLL_OBJECT_IO_PAGE_TABLE:
         return ATOLL_IO_PAGE_TABLE_SIZE_BITS;
     default:
@@ -106,6 +112,7 @@ struct cap cap_object_new(enum atoll_object_type type, uint64_t paddr, uint64_t 
         /* No guard: the creator sets one with Mint or Mutate. */
         return cap_cnode_new(paddr, (unsigned)size_bits, 0, 0);
     case ATOLL_OBJECT_SCHED_CONTEXT:
+    case ATOLL_OBJECT_IOSPACE:
         c = cap_make(ct, paddr, 0);
         cap_set_field(&c, CAP_SIZE_BITS_POS, CAP_SIZE_BITS_WIDTH, size_bits);
         return c;
@@ -162,6 +169,7 @@ bool cap_region(const struct cap *c, uint64_t *base, unsigned *size_bits)
     case CAP_IOPORT_CONTROL:
     case CAP_IOPORT:
     case CAP_SCHED_CONTROL:
+    case CAP_IOMMU_CONTROL:
         return false;
     case CAP_UNTYPED:
         *size_bits = cap_untyped_size_bits(c);
@@ -171,6 +179,9 @@ bool cap_region(const struct cap *c, uint64_t *base, unsigned *size_bits)
         break;
     case CAP_SCHED_CONTEXT:
         *size_bits = cap_sched_context_size_bits(c);
+        break;
+    case CAP_IOSPACE:
+        *size_bits = cap_iospace_size_bits(c);
         break;
     case CAP_ZOMBIE:
         *size_bits =
@@ -249,6 +260,11 @@ bool cap_same_region_as(const struct cap *a, const struct cap *b)
                cap_ioport_last(a) == cap_ioport_last(b);
     case CAP_SCHED_CONTROL:
         return tb == CAP_SCHED_CONTROL && cap_sched_control_core(a) == cap_sched_control_core(b);
+    case CAP_IOMMU_CONTROL:
+        return tb == CAP_IOMMU_CONTROL;
+    case CAP_IOSPACE:
+        return tb == CAP_IOSPACE && cap_paddr(a) == cap_paddr(b) &&
+               cap_iospace_size_bits(a) == cap_iospace_size_bits(b);
     default:
         /* Fixed-size objects: the same object is the same type at the same
          * address. */

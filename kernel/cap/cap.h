@@ -23,6 +23,7 @@
 
 #include "atoll/errors.h"
 #include "atoll/invocation.h"
+#include "atoll/iommu.h"
 #include "atoll/objects.h"
 #include "atoll/rights.h"
 
@@ -58,6 +59,7 @@ enum cap_type {
     CAP_IOPORT_CONTROL = ATOLL_OBJECT_IOPORT_CONTROL + 1,
     CAP_IOPORT = ATOLL_OBJECT_IOPORT + 1,
     CAP_SCHED_CONTROL = ATOLL_OBJECT_SCHED_CONTROL + 1,
+    CAP_IOMMU_CONTROL = ATOLL_OBJECT_IOMMU_CONTROL + 1,
     CAP_ZOMBIE = ATOLL_OBJECT_TYPE_COUNT + 1,
     CAP_TYPE_COUNT,
 };
@@ -96,7 +98,7 @@ _Static_assert(sizeof(struct cap_slot) == (1u << ATOLL_SLOT_SIZE_BITS), "slots a
 #define CAP_FIELD_SHIFT 48 /* small fields: bits 58..48 */
 
 /* Small fields, relative to CAP_FIELD_SHIFT. */
-#define CAP_SIZE_BITS_POS      0 /* Untyped, SchedContext: size; CNode, Zombie: radix */
+#define CAP_SIZE_BITS_POS      0 /* Untyped, SchedContext, IOSpace: size; CNode, Zombie: radix */
 #define CAP_SIZE_BITS_WIDTH    6
 #define CAP_UNTYPED_DEVICE_POS 6
 #define CAP_RIGHTS_POS         0 /* Endpoint, Notification, Reply, Frames */
@@ -283,6 +285,17 @@ static inline uint64_t cap_mapping(const struct cap *c)
 static inline unsigned cap_sched_context_size_bits(const struct cap *c)
 {
     return (unsigned)cap_field(c, CAP_SIZE_BITS_POS, CAP_SIZE_BITS_WIDTH);
+}
+
+/* ---- IOSpace: size; word 1 unused (0). */
+static inline unsigned cap_iospace_size_bits(const struct cap *c)
+{
+    return (unsigned)cap_field(c, CAP_SIZE_BITS_POS, CAP_SIZE_BITS_WIDTH);
+}
+
+static inline struct cap cap_iommu_control_new(void)
+{
+    return cap_make(CAP_IOMMU_CONTROL, 0, 0);
 }
 
 /* ---- Capabilities without memory. */

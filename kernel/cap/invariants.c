@@ -31,7 +31,7 @@ static const char *malformed(const struct cap *c)
         return "an empty slot is linked";
     if (t >= CAP_TYPE_COUNT)
         return "unknown capability type";
-    if (t >= CAP_IOSPACE && t <= CAP_IO_PAGE_TABLE)
+    if (t == CAP_IO_PAGE_TABLE)
         return "capability of a reserved type";
     if (cap_type_has_rights(t) && (cap_rights(c) & ~cap_type_rights(t)) != 0)
         return "rights its type does not have";
@@ -57,6 +57,11 @@ static const char *malformed(const struct cap *c)
         if (cap_sched_context_size_bits(c) < ATOLL_SCHED_CONTEXT_MIN_BITS ||
             cap_sched_context_size_bits(c) > ATOLL_SCHED_CONTEXT_MAX_BITS)
             return "SchedContext size out of range";
+        break;
+    case CAP_IOSPACE:
+        if (cap_iospace_size_bits(c) < ATOLL_IOSPACE_MIN_BITS ||
+            cap_iospace_size_bits(c) > ATOLL_IOSPACE_MAX_BITS)
+            return "IOSpace size out of range";
         break;
     case CAP_ZOMBIE:
         if (!cap_zombie_is_tcb(c) && (cap_zombie_radix(c) < ATOLL_CNODE_MIN_RADIX ||

@@ -205,6 +205,7 @@ struct atoll_error_detail cap_derive(const struct cap_slot *src, struct cap cap,
     case CAP_ZOMBIE:
     case CAP_IRQ_CONTROL:
     case CAP_IOPORT_CONTROL:
+    case CAP_IOMMU_CONTROL:
         return cap_error(ATOLL_ERR_ILLEGAL_OPERATION, 0);
     case CAP_UNTYPED:
         /* A copy with no children would reset the watermark and hand out

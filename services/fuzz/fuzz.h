@@ -8,6 +8,7 @@
 #define ATOLL_FUZZ_H
 
 #include "atoll.h"
+#include "atoll/iommu.h"
 #include "atoll/irq.h"
 #include "atoll/sched.h"
 #include "atoll/tcb.h"
@@ -51,6 +52,7 @@ enum seed_kind {
     K_PT,
     K_IRQ_HANDLER,
     K_IOPORT,
+    K_IOSPACE,
     K_KINDS,
 };
 

@@ -126,6 +126,7 @@ enum {
     S_SC_VICTIM1 = 65,
     S_SC_ROUND = 66,    /* configured round robin, not bound */
     S_SC_SPORADIC = 67, /* configured budget < period, not bound */
+    S_IOSPACE = 68,     /* VT-d domain, never bound (IOMMUControl stays with init) */
 };
 /* Scheduling contexts (µs): round robin for the supervisor's threads and
  * the victims; a sporadic one in the sandbox. */
@@ -141,7 +142,7 @@ enum {
 #define FUZZ_ISA_IRQ      5
 #define FUZZ_MSI_DEVICE   31
 #define FUZZ_MSI_FUNCTION 7
-_Static_assert(S_SC_SPORADIC < SANDBOX_SEED_END, "seed slots");
+_Static_assert(S_IOSPACE < SANDBOX_SEED_END, "seed slots");
 
 struct fuzz_shared fuzz;
 struct worker workers[FUZZ_WORKERS];
@@ -393,6 +394,7 @@ static void seed_table(void)
     note(S_PD2, K_PD, 0, 0);
     note(S_PT, K_PT, 0, 0);
     note(S_PT2, K_PT, 0, 0);
+    note(S_IOSPACE, K_IOSPACE, 0, 0);
     /* Interrupt and port capabilities: only where issuing them worked. */
     if (irq_seeded & 1)
         note(S_IRQ_ISA, K_IRQ_HANDLER, 0, 0);
@@ -450,6 +452,7 @@ static void seed(void)
     /* Largest first: each object is aligned to its size. */
     seed_object("untyped", ATOLL_OBJECT_UNTYPED, 22, S_UNTYPED);
     seed_object("2M frame", ATOLL_OBJECT_FRAME_2M, 0, S_FRAME_2M);
+    seed_object("iospace", ATOLL_OBJECT_IOSPACE, ATOLL_IOSPACE_MIN_BITS, S_IOSPACE);
     seed_object("small untyped", ATOLL_OBJECT_UNTYPED, 12, S_UNTYPED_SMALL);
     seed_object("tiny untyped", ATOLL_OBJECT_UNTYPED, ATOLL_UNTYPED_MIN_BITS, S_UNTYPED_TINY);
     seed_object("victim 0", ATOLL_OBJECT_TCB, 0, S_VICTIM0);

@@ -577,6 +577,22 @@ static void ioport_call(struct call *c, uint64_t *s)
         random_message(c, s);
 }
 
+/* IOSpace Map/Unmap with frames (without a remapping unit both are
+ * ILLEGAL_OPERATION; with one, IOVAs near the table boundaries). */
+static void iospace_call(struct call *c, uint64_t *s)
+{
+    c->label = pct(s, 90) ? ATOLL_IOSPACE_FIRST + below(s, 2) : below(s, 0x100);
+    if (c->label == ATOLL_IOSPACE_MAP) {
+        static const uint64_t iovas[] = {
+            0, 0x1000, 0x200000, 0x40000000, UINT64_C(1) << 39, (UINT64_C(1) << 48) - 0x1000};
+        put(c, pct(s, 80) ? iovas[below(s, sizeof iovas / sizeof iovas[0])] : word(s));
+        put(c, pct(s, 80) ? below(s, 4) : word(s));
+    }
+    cap(c, s, pct(s, 70) ? K_FRAME_4K : K_FRAME_2M);
+    if (pct(s, 5))
+        random_message(c, s);
+}
+
 /* A time in µs: around the kernel's limits (minimum budget, an hour). */
 static uint64_t micros(uint64_t *s)
 {
@@ -703,7 +719,7 @@ static const uint8_t target_kinds[] = {
     K_SCHED_CONTROL, K_FRAME_4K,     K_FRAME_2M, K_PML4,
     K_PDPT,          K_PD,           K_PT,       K_EMPTY,
     K_TCB,           K_TCB,          K_PML4,     K_FRAME_4K,
-    K_IRQ_HANDLER,   K_IOPORT,       K_PT,
+    K_IRQ_HANDLER,   K_IOPORT,       K_PT,       K_IOSPACE,
 };
 
 static void generate(struct call *c, uint64_t *s)
@@ -776,6 +792,9 @@ static void generate(struct call *c, uint64_t *s)
         break;
     case K_IOPORT:
         ioport_call(c, s);
+        break;
+    case K_IOSPACE:
+        iospace_call(c, s);
         break;
     default:
         c->label = below(s, 0x100);

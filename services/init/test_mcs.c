@@ -846,7 +846,7 @@ void tests_mcs(const struct atoll_bootinfo *bi)
 {
     next_slot = bi->empty_first + 2048;
     cpus = bi->cpus;
-    root_sc = cpus < ATOLL_SLOT_FIRST_FREE_FIXED - ATOLL_SLOT_SCHED_CONTROL
+    root_sc = cpus < ATOLL_SLOT_SCHED_CONTROL_END - ATOLL_SLOT_SCHED_CONTROL
                   ? ATOLL_SLOT_ROOT_SCHED_CONTEXT(cpus)
                   : 0;
     /* A child untyped of our own, from the first untyped with room left

@@ -11,7 +11,8 @@
 #define DEPTH   64
 #define UT_BITS 23 /* 8 MiB: two small domains with their tables */
 /* Slots for this group, after what the other groups use. */
-#define SLOTS_FROM        4096 /* to the end of the root CNode */
+#define SLOTS_FROM        4096
+#define SLOTS_END         6144 /* test_iommu.c's come next */
 #define SCRATCH_VA        UINT64_C(0x0000500000000000)
 #define DOMAIN_PRIO       100 /* below init: init waits, the domains share a core */
 #define DOMAIN_US         5000
@@ -178,7 +179,7 @@ void tests_pd(const struct atoll_bootinfo *bi)
     struct pd_env env = {
         .cnode = ROOT,
         .next_slot = bi->empty_first + SLOTS_FROM,
-        .last_slot = bi->empty_last,
+        .last_slot = bi->empty_first + SLOTS_END,
         .vspace = ATOLL_SLOT_ROOT_VSPACE,
         .self_tcb = ATOLL_SLOT_ROOT_TCB,
         .scratch_va = SCRATCH_VA,
@@ -275,7 +276,7 @@ void tests_pd(const struct atoll_bootinfo *bi)
     test_components(&env, bi, ep, reply);
     test_passive_component(&env, bi, ep, reply);
     /* Revoking the untyped tears every domain down. */
-        TEST_EQ("pd.revoke_destroys_domains",
+    TEST_EQ("pd.revoke_destroys_domains",
             atoll_cnode_slot_op(ATOLL_CNODE_REVOKE, ROOT, env.untyped, DEPTH).code, ATOLL_OK);
     /* Every slot of this group empty again: later groups share the range. */
     atoll_cnode_slot_op(ATOLL_CNODE_DELETE, ROOT, env.untyped, DEPTH);

@@ -507,7 +507,6 @@ static void retype_invalid_type(void)
     CHECK_U("argument", ATOLL_RETYPE_ARG_TYPE, e.argument);
     CHECK_ERR("reserved IO page table", ATOLL_ERR_INVALID_ARGUMENT,
               make(ATOLL_OBJECT_IO_PAGE_TABLE, 0, S(0)));
-    CHECK_ERR("reserved IOSpace", ATOLL_ERR_INVALID_ARGUMENT, make(ATOLL_OBJECT_IOSPACE, 0, S(0)));
     CHECK_ERR("IRQ control is no memory object", ATOLL_ERR_INVALID_ARGUMENT,
               make(ATOLL_OBJECT_IRQ_CONTROL, 0, S(0)));
     CHECK_TRUE("nothing created", cap_is_null(cap_at(S(0))));
@@ -530,6 +529,29 @@ static void retype_size_bits_ranges(void)
     CHECK_ERR("SchedContext 7", ATOLL_ERR_RANGE_ERROR, make(ATOLL_OBJECT_SCHED_CONTEXT, 7, S(0)));
     CHECK_ERR("SchedContext 13", ATOLL_ERR_RANGE_ERROR, make(ATOLL_OBJECT_SCHED_CONTEXT, 13, S(0)));
     CHECK_ERR("huge size", ATOLL_ERR_RANGE_ERROR, make(ATOLL_OBJECT_UNTYPED, UINT64_MAX, S(0)));
+    finish();
+}
+
+/* An IOSpace has the size Retype gives it (its own table pool), within
+ * [ATOLL_IOSPACE_MIN_BITS, ATOLL_IOSPACE_MAX_BITS]; its capability
+ * covers all of it. */
+static void retype_iospace_sizes(void)
+{
+    setup();
+    struct atoll_error_detail e = make(ATOLL_OBJECT_IOSPACE, ATOLL_IOSPACE_MIN_BITS - 1, S(0));
+    CHECK_ERR("IOSpace below the minimum", ATOLL_ERR_RANGE_ERROR, e);
+    CHECK_U("min", ATOLL_IOSPACE_MIN_BITS, e.value0);
+    CHECK_U("max", ATOLL_IOSPACE_MAX_BITS, e.value1);
+    CHECK_ERR("IOSpace above the maximum", ATOLL_ERR_RANGE_ERROR,
+              make(ATOLL_OBJECT_IOSPACE, ATOLL_IOSPACE_MAX_BITS + 1, S(0)));
+    CHECK_OK("IOSpace of 2^16", make(ATOLL_OBJECT_IOSPACE, 16, S(0)));
+    CHECK_U("watermark", UINT64_C(1) << 16, free_offset(UT));
+    uint64_t base;
+    unsigned bits = 0;
+    CHECK_TRUE("IOSpace has a region", cap_region(cap_at(S(0)), &base, &bits));
+    CHECK_U("region size", 16, bits);
+    CHECK_U("initialised once", 1, hooks_init_total());
+    check_invariants("after an IOSpace");
     finish();
 }
 
@@ -1877,6 +1899,7 @@ int main(void)
     RUN_TEST(retype_zeroes_new_objects);
     RUN_TEST(retype_invalid_type);
     RUN_TEST(retype_size_bits_ranges);
+    RUN_TEST(retype_iospace_sizes);
     RUN_TEST(retype_fixed_size_ignores_size_bits);
     RUN_TEST(retype_offset_out_of_range);
     RUN_TEST(retype_count_out_of_range);

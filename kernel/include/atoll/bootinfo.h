@@ -19,7 +19,11 @@ enum atoll_root_slot {
     ATOLL_SLOT_BOOTINFO_FRAME = 6,
     ATOLL_SLOT_IPC_BUFFER = 7,    /* the root thread's IPC buffer frame */
     ATOLL_SLOT_SCHED_CONTROL = 8, /* first of `cpus` SchedControl caps */
-    ATOLL_SLOT_FIRST_FREE_FIXED = 8 + 64,
+    /* End of the 64 slots of the SchedControl caps and the root SC. */
+    ATOLL_SLOT_SCHED_CONTROL_END = 8 + 64,
+    /* VT-d (atoll/iommu.h); present even without a remapping unit. */
+    ATOLL_SLOT_IOMMU_CONTROL = ATOLL_SLOT_SCHED_CONTROL_END,
+    ATOLL_SLOT_FIRST_FREE_FIXED = ATOLL_SLOT_IOMMU_CONTROL + 1,
 };
 
 #define ATOLL_BOOTINFO_MAGIC       UINT64_C(0x6f666e69746f6f62) /* "bootinfo" */
@@ -67,6 +71,7 @@ struct atoll_bootinfo {
     uint64_t features; /* ATOLL_BOOTINFO_FEATURE_* */
     uint64_t module_count;
     struct atoll_module_desc modules[ATOLL_BOOTINFO_MAX_MODULES];
+    uint64_t iommu_units; /* VT-d remapping units up (0: IOSpaces unusable) */
 };
 
 /* Bits of `features`. */

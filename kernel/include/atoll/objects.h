@@ -3,9 +3,10 @@
  * The model is seL4's (manual chapters 2-3 and 8): all kernel memory comes
  * from Untyped objects by Retype, and every object has a fixed size that is
  * a power of two and is aligned to that size. Sizes are in bits: an object
- * of N bits occupies 2^N bytes. Three types have a size chosen at Retype:
- * Untyped (its size), CNode (its radix: 2^radix slots) and SchedContext
- * (its size, which bounds the number of refills it holds).
+ * of N bits occupies 2^N bytes. Four types have a size chosen at Retype:
+ * Untyped (its size), CNode (its radix: 2^radix slots), SchedContext
+ * (its size, which bounds the number of refills it holds) and IOSpace (its
+ * size, which bounds its IO page tables).
  *
  * The values are ABI: never renumber, only append. */
 #ifndef ATOLL_ABI_OBJECTS_H
@@ -30,7 +31,9 @@ enum atoll_object_type {
     ATOLL_OBJECT_PD = 12,
     ATOLL_OBJECT_PT = 13,
     /* VT-x (atoll/vcpu.h): Retype rejects them with ATOLL_ERR_INVALID_ARGUMENT
-     * when the kernel runs without VT-x. */
+     * when the kernel runs without VT-x. IOSPACE: variable size,
+     * atoll/iommu.h; IO_PAGE_TABLE stays reserved (an IOSpace holds its own
+     * tables). */
     ATOLL_OBJECT_VCPU = 14,
     ATOLL_OBJECT_GUEST_SPACE = 15, /* EPT PML4: the root of a guest's physical space */
     ATOLL_OBJECT_EPT_PDPT = 16,
@@ -50,7 +53,9 @@ enum atoll_object_type {
     ATOLL_OBJECT_IOPORT_CONTROL = 23,
     ATOLL_OBJECT_IOPORT = 24,
     ATOLL_OBJECT_SCHED_CONTROL = 25, /* one per core: configures SchedContexts */
-    ATOLL_OBJECT_TYPE_COUNT = 26,
+    /* VT-d: binds PCI functions to IOSpaces, reads fault records (iommu.h). */
+    ATOLL_OBJECT_IOMMU_CONTROL = 26,
+    ATOLL_OBJECT_TYPE_COUNT = 27,
 };
 
 /* Untyped: any size between these, inclusive (seL4_MinUntypedBits and
