@@ -1635,7 +1635,7 @@ static void make_object_checks_type_size_and_device(void)
 {
     struct cap c;
     CHECK_ERR("reserved type", ATOLL_ERR_INVALID_ARGUMENT,
-              cap_make_object(ATOLL_OBJECT_IOSPACE, 0, 0, false, &c));
+              cap_make_object(ATOLL_OBJECT_IO_PAGE_TABLE, 0, 0, false, &c));
     CHECK_ERR("untyped size", ATOLL_ERR_RANGE_ERROR,
               cap_make_object(ATOLL_OBJECT_UNTYPED, 0, 50, false, &c));
     struct atoll_error_detail e = cap_make_object(ATOLL_OBJECT_TCB, 0x1000, 0, true, &c);
