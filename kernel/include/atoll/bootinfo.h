@@ -68,7 +68,7 @@ struct atoll_bootinfo {
      * smaller device untypeds). */
     struct atoll_untyped_desc untyped[ATOLL_BOOTINFO_MAX_UNTYPED];
     uint64_t phys_bits; /* MAXPHYADDR */
-    uint64_t features; /* ATOLL_BOOTINFO_FEATURE_* */
+    uint64_t features;  /* ATOLL_BOOTINFO_FEATURE_* */
     uint64_t module_count;
     struct atoll_module_desc modules[ATOLL_BOOTINFO_MAX_MODULES];
     uint64_t iommu_units; /* VT-d remapping units up (0: IOSpaces unusable) */
