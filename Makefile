@@ -47,6 +47,9 @@ USER_CRT0 := $(BUILD)/u/services/lib/crt0.o
 USER_LIB := $(BUILD)/u/libatoll.a
 USER_PROGRAMS := init bench fuzz hello crasher ping pong
 USER_ELFS := $(patsubst %,$(BUILD)/services/%.elf,$(USER_PROGRAMS))
+# Domains init builds from boot modules in the demo ISO (`make run`), as
+# the boot scenarios do (services/init/test_pd.c).
+DEMO_DOMAINS := hello crasher ping pong
 
 # The default command line of `make` and `make run`.
 CMDLINE ?= console=ttyS0
@@ -108,7 +111,9 @@ $(BUILD)/cmdline.txt: FORCE
 $(BUILD)/atoll.iso: $(BUILD)/kernel.elf $(USER_ELFS) images/mkiso.py $(BUILD)/cmdline.txt
 	@echo "  ISO     $@"
 	@$(PYTHON) images/mkiso.py --kernel $< --cmdline "$(CMDLINE)" \
-		--module $(BUILD)/services/init.elf init -o $@
+		--module $(BUILD)/services/init.elf init --module ci/data/testmodule.txt testmodule \
+		$(foreach d,$(DEMO_DOMAINS),\
+		--module $(BUILD)/services/$(d).elf $(d)) -o $@
 
 FORCE:
 
