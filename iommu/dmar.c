@@ -11,6 +11,7 @@
 #include "arch/x86_64/acpi_tables.h"
 #include "iommu/dmar.h"
 #include "iommu/dmar_tables.h"
+#include "kernel/bytes.h"
 #include "kernel/log.h"
 
 struct dmar_walk {
@@ -32,33 +33,6 @@ struct dmar_walk {
 /* DRHD size field: 2^15 pages is far beyond any real register set; a
  * larger exponent would overflow the page count. */
 #define DMAR_DRHD_SIZE_MAX_SHIFT 15
-
-static uint8_t ld8(const uint8_t *p)
-{
-    return p[0];
-}
-
-static uint16_t ld16(const uint8_t *p)
-{
-    return (uint16_t)((uint16_t)p[0] | (uint16_t)((uint16_t)p[1] << 8));
-}
-
-static uint32_t ld32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
-static uint64_t ld64(const uint8_t *p)
-{
-    return (uint64_t)ld32(p) | ((uint64_t)ld32(p + 4) << 32);
-}
-
-static void zero_bytes(void *dst, size_t n)
-{
-    uint8_t *d = dst;
-    for (size_t i = 0; i < n; i++)
-        d[i] = 0;
-}
 
 /* ---- Device scopes (8.3.1) ---------------------------------------------- */
 

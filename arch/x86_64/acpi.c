@@ -20,6 +20,7 @@
 
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/acpi_tables.h"
+#include "kernel/bytes.h"
 #include "kernel/log.h"
 
 /* State of one acpi_parse() call. */
@@ -43,26 +44,6 @@ struct acpi_walk {
         KLOG_WARN("acpi: " __VA_ARGS__);                                                           \
     } while (0)
 
-static uint8_t ld8(const uint8_t *p)
-{
-    return p[0];
-}
-
-static uint16_t ld16(const uint8_t *p)
-{
-    return (uint16_t)((uint16_t)p[0] | (uint16_t)((uint16_t)p[1] << 8));
-}
-
-static uint32_t ld32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
-static uint64_t ld64(const uint8_t *p)
-{
-    return (uint64_t)ld32(p) | ((uint64_t)ld32(p + 4) << 32);
-}
-
 static bool bytes_equal(const uint8_t *a, const char *b, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -79,13 +60,6 @@ static uint8_t byte_sum(const uint8_t *p, size_t n)
     for (size_t i = 0; i < n; i++)
         sum = (uint8_t)(sum + p[i]);
     return sum;
-}
-
-static void zero_bytes(void *dst, size_t n)
-{
-    uint8_t *d = dst;
-    for (size_t i = 0; i < n; i++)
-        d[i] = 0;
 }
 
 static const uint8_t *map_bytes(struct acpi_walk *w, uint64_t phys, size_t len)

@@ -12,6 +12,7 @@
 
 #include "arch/x86_64/multiboot2.h"
 #include "arch/x86_64/multiboot2_tags.h"
+#include "kernel/bytes.h"
 #include "kernel/log.h"
 
 struct mb2_walk {
@@ -28,23 +29,6 @@ struct mb2_walk {
         (walk)->boot->warnings++;                                                                  \
         KLOG_WARN("mb2: " __VA_ARGS__);                                                            \
     } while (0)
-
-static uint32_t ld32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
-static uint64_t ld64(const uint8_t *p)
-{
-    return (uint64_t)ld32(p) | ((uint64_t)ld32(p + 4) << 32);
-}
-
-static void zero_bytes(void *dst, size_t n)
-{
-    uint8_t *d = dst;
-    for (size_t i = 0; i < n; i++)
-        d[i] = 0;
-}
 
 static void copy_bytes(void *dst, const void *src, size_t n)
 {
