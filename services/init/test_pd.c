@@ -42,53 +42,62 @@ static const struct atoll_module_desc *module(const struct atoll_bootinfo *bi, c
     return NULL;
 }
 
+/* Creates ping (d[0]) and pong (d[1]) suspended, ping holding a report
+ * endpoint badged PING_BADGE; in the `passive` pair ping only calls and
+ * pong is passive. Records "<group>.create_*"; false if either failed. */
+static bool ping_pong_pair(struct pd_env *env, const struct atoll_bootinfo *bi, uint64_t ep,
+                           bool passive, struct pd d[2])
+{
+    const struct atoll_module_desc *ping = module(bi, "ping");
+    const struct atoll_module_desc *pong = module(bi, "pong");
+    if (!ping || !pong) {
+        printf("init: no ping/pong boot modules: component tests skipped\n");
+        return false;
+    }
+    uint64_t report = env->next_slot++;
+    atoll_cnode_copy_op(ATOLL_CNODE_MINT, ROOT, report, DEPTH, ROOT, ep, DEPTH, ATOLL_RIGHT_WRITE,
+                        PING_BADGE);
+    struct pd_params params[2] = {
+        {.name = passive ? "ping-ppc" : "ping",
+         .image = (const void *)ping->vaddr,
+         .image_size = ping->size,
+         .priority = DOMAIN_PRIO,
+         .caps = &report,
+         .cap_count = 1,
+         .arg = passive ? PING_PPC_ONLY : 0},
+        {.name = passive ? "pong-passive" : "pong",
+         .image = (const void *)pong->vaddr,
+         .image_size = pong->size,
+         .priority = SERVER_PRIO,
+         .passive = passive},
+    };
+    static const char *const names[2][2] = {{"component.create_ping", "component.create_pong"},
+                                            {"passive.create_client", "passive.create_server"}};
+    for (unsigned i = 0; i < 2; i++) {
+        params[i].budget_us = params[i].period_us = DOMAIN_US;
+        params[i].fault_ep = ep;
+        params[i].fault_badge = FAULT_BADGE + 2 + 2 * passive + i;
+        params[i].start_suspended = true;
+        uint64_t detail;
+        const char *what;
+        enum pd_error e = pd_create(env, &params[i], &d[i], &detail, &what);
+        test_result(names[passive][i], e == PD_OK, "error %d at %s (detail %lu)", e,
+                    what ? what : "?", detail);
+        if (e != PD_OK)
+            return false;
+    }
+    return true;
+}
+
 /* Two components (services/lib/component.c) wired by hand as the system
  * description will wire them: a notification channel (ping 0 <-> pong 3)
  * and a PPC (ping 1 -> pong 5, pong at the higher priority). */
 static void test_components(struct pd_env *env, const struct atoll_bootinfo *bi, uint64_t ep,
                             uint64_t reply)
 {
-    const struct atoll_module_desc *ping = module(bi, "ping");
-    const struct atoll_module_desc *pong = module(bi, "pong");
-    if (!ping || !pong) {
-        printf("init: no ping/pong boot modules: component tests skipped\n");
-        return;
-    }
-    uint64_t report = env->next_slot++;
-    atoll_cnode_copy_op(ATOLL_CNODE_MINT, ROOT, report, DEPTH, ROOT, ep, DEPTH, ATOLL_RIGHT_WRITE,
-                        PING_BADGE);
-    struct pd_params params[2] = {
-        {.name = "ping",
-         .image = (const void *)ping->vaddr,
-         .image_size = ping->size,
-         .priority = DOMAIN_PRIO,
-         .budget_us = DOMAIN_US,
-         .period_us = DOMAIN_US,
-         .fault_ep = ep,
-         .fault_badge = FAULT_BADGE + 2,
-         .caps = &report,
-         .cap_count = 1,
-         .start_suspended = true},
-        {.name = "pong",
-         .image = (const void *)pong->vaddr,
-         .image_size = pong->size,
-         .priority = SERVER_PRIO,
-         .budget_us = DOMAIN_US,
-         .period_us = DOMAIN_US,
-         .fault_ep = ep,
-         .fault_badge = FAULT_BADGE + 3,
-         .start_suspended = true},
-    };
     struct pd d[2];
-    uint64_t detail;
-    const char *what;
-    for (unsigned i = 0; i < 2; i++) {
-        enum pd_error e = pd_create(env, &params[i], &d[i], &detail, &what);
-        test_result(i ? "component.create_pong" : "component.create_ping", e == PD_OK,
-                    "error %d at %s (detail %lu)", e, what ? what : "?", detail);
-        if (e != PD_OK)
-            return;
-    }
+    if (!ping_pong_pair(env, bi, ep, false, d))
+        return;
     TEST_EQ("component.connect_notification",
             pd_connect_notification(env, &d[0], PING_CH_PONG, &d[1], PONG_CH_PING), true);
     TEST_EQ("component.connect_ppc",
@@ -111,47 +120,9 @@ static void test_components(struct pd_env *env, const struct atoll_bootinfo *bi,
 static void test_passive_component(struct pd_env *env, const struct atoll_bootinfo *bi, uint64_t ep,
                                    uint64_t reply)
 {
-    const struct atoll_module_desc *ping = module(bi, "ping");
-    const struct atoll_module_desc *pong = module(bi, "pong");
-    if (!ping || !pong)
-        return;
-    uint64_t report = env->next_slot++;
-    atoll_cnode_copy_op(ATOLL_CNODE_MINT, ROOT, report, DEPTH, ROOT, ep, DEPTH, ATOLL_RIGHT_WRITE,
-                        PING_BADGE);
-    struct pd_params params[2] = {
-        {.name = "ping-ppc",
-         .image = (const void *)ping->vaddr,
-         .image_size = ping->size,
-         .priority = DOMAIN_PRIO,
-         .budget_us = DOMAIN_US,
-         .period_us = DOMAIN_US,
-         .fault_ep = ep,
-         .fault_badge = FAULT_BADGE + 4,
-         .caps = &report,
-         .cap_count = 1,
-         .arg = PING_PPC_ONLY,
-         .start_suspended = true},
-        {.name = "pong-passive",
-         .image = (const void *)pong->vaddr,
-         .image_size = pong->size,
-         .priority = SERVER_PRIO,
-         .budget_us = DOMAIN_US,
-         .period_us = DOMAIN_US,
-         .fault_ep = ep,
-         .fault_badge = FAULT_BADGE + 5,
-         .start_suspended = true,
-         .passive = true},
-    };
     struct pd d[2];
-    uint64_t detail;
-    const char *what;
-    for (unsigned i = 0; i < 2; i++) {
-        enum pd_error e = pd_create(env, &params[i], &d[i], &detail, &what);
-        test_result(i ? "passive.create_server" : "passive.create_client", e == PD_OK,
-                    "error %d at %s (detail %lu)", e, what ? what : "?", detail);
-        if (e != PD_OK)
-            return;
-    }
+    if (!ping_pong_pair(env, bi, ep, true, d))
+        return;
     TEST_EQ("passive.connect_ppc",
             pd_connect_ppc(env, &d[0], PING_CH_SERVER, &d[1], PONG_CH_CLIENT), true);
     TEST_EQ("passive.make_passive_needs_passive_domain", pd_make_passive(&d[0]), false);
