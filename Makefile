@@ -47,15 +47,15 @@ USER_CRT0 := $(BUILD)/u/services/lib/crt0.o
 USER_LIB := $(BUILD)/u/libatoll.a
 USER_PROGRAMS := init bench fuzz hello crasher ping pong
 USER_ELFS := $(patsubst %,$(BUILD)/services/%.elf,$(USER_PROGRAMS))
-# Domains init builds from boot modules in the demo ISO (`make run`), as
-# the boot scenarios do (services/init/test_pd.c).
-DEMO_DOMAINS := hello crasher ping pong
+# `make run` boots the system of ci/data/components.toml: init loads it
+# from system.spec and these images (the qemu-system scenario does the same).
+DEMO_DOMAINS := ping pong crasher
 
 # The default command line of `make` and `make run`.
 CMDLINE ?= console=ttyS0
 
 .PHONY: all deps run test bench clean format check-format host-tests fuzzers FORCE
-all: $(BUILD)/kernel.elf $(USER_ELFS) $(BUILD)/atoll.iso
+all: $(BUILD)/kernel.elf $(USER_ELFS) $(BUILD)/system.spec $(BUILD)/atoll.iso
 
 deps:
 	apt-get update
@@ -108,12 +108,17 @@ $(BUILD)/cmdline.txt: FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(CMDLINE)' | cmp -s - $@ || echo '$(CMDLINE)' > $@
 
-$(BUILD)/atoll.iso: $(BUILD)/kernel.elf $(USER_ELFS) images/mkiso.py $(BUILD)/cmdline.txt
+$(BUILD)/atoll.iso: $(BUILD)/kernel.elf $(USER_ELFS) $(BUILD)/system.spec images/mkiso.py $(BUILD)/cmdline.txt
 	@echo "  ISO     $@"
 	@$(PYTHON) images/mkiso.py --kernel $< --cmdline "$(CMDLINE)" \
-		--module $(BUILD)/services/init.elf init --module ci/data/testmodule.txt testmodule \
-		$(foreach d,$(DEMO_DOMAINS),\
-		--module $(BUILD)/services/$(d).elf $(d)) -o $@
+		--module $(BUILD)/services/init.elf init --module $(BUILD)/system.spec system.spec \
+		$(foreach d,$(DEMO_DOMAINS),--module $(BUILD)/services/$(d).elf $(d).elf) -o $@
+
+# The system init loads in the qemu-system scenario (docs/components.md).
+$(BUILD)/system.spec: ci/data/components.toml tools/atoll-sdc
+	@mkdir -p $(dir $@)
+	@echo "  SDC     $@"
+	@$(PYTHON) tools/atoll-sdc --no-images $< -o $@
 
 FORCE:
 

@@ -206,3 +206,33 @@ SCENARIOS.append(
         timeout=FUZZ_TIMEOUT,
     )
 )
+
+SYSTEM_PING = r"^ping: 10 round trips, server answered 42 \(label 2\)"
+SYSTEM_CRASH = r"^init: domain crasher: fault 4 at address 0x10000000 "
+
+# init as the system loader: a system spec among the boot modules makes it
+# build that system (ci/data/components.toml) instead of running the tests,
+# then report faults by domain name.
+SCENARIOS.append(
+    Scenario(
+        name="qemu-system",
+        emulator="qemu",
+        description="init loads a system from its spec: domains, shared memory, channels",
+        smp=1,
+        cmdline=BOOT_CMDLINE,
+        modules=[
+            (os.path.join(ROOT, "build", "services", "init.elf"), "init"),
+            (os.path.join(ROOT, "build", "system.spec"), "system.spec"),
+            (os.path.join(ROOT, "build", "services", "ping.elf"), "ping.elf"),
+            (os.path.join(ROOT, "build", "services", "pong.elf"), "pong.elf"),
+            (os.path.join(ROOT, "build", "services", "crasher.elf"), "crasher.elf"),
+        ],
+        expect=[
+            r"^init: system: 3 domains, 1 regions, 2 channels started",
+            # Both, in either order: ping and crasher share a priority.
+            r"(?s)(%s.*%s|%s.*%s)" % (SYSTEM_PING, SYSTEM_CRASH, SYSTEM_CRASH, SYSTEM_PING),
+        ],
+        forbid=FORBID + [r"^init: system not started", r"^init: domain (ping|pong):"],
+        timeout=QEMU_BIOS_TIMEOUT,
+    )
+)

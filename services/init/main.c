@@ -3,6 +3,7 @@
 #include "atoll.h"
 #include "test.h"
 #include "tests.h"
+#include "system.h"
 
 int main(uint64_t bootinfo);
 
@@ -63,11 +64,47 @@ static void test_fpu_state(void)
     TEST_EQ("fpu.xmm_preserved_across_syscall_hi", out[1], in[1]);
 }
 
+/* Slots and memory of the loaded system: after every test group's. */
+#define SYSTEM_SLOTS_FROM 6400
+#define SYSTEM_UT_BITS    24
+#define SYSTEM_SCRATCH_VA UINT64_C(0x0000510000000000)
+
+/* With a system spec among the boot modules, init is the system loader:
+ * it builds that system and then only reports faults. */
+static int run_system(const struct atoll_bootinfo *bi, const struct atoll_module_desc *m)
+{
+    struct pd_env env = {
+        .cnode = ATOLL_SLOT_ROOT_CNODE,
+        .next_slot = bi->empty_first + SYSTEM_SLOTS_FROM,
+        .last_slot = bi->empty_last,
+        .vspace = ATOLL_SLOT_ROOT_VSPACE,
+        .self_tcb = ATOLL_SLOT_ROOT_TCB,
+        .scratch_va = SYSTEM_SCRATCH_VA,
+    };
+    env.untyped = env.next_slot++;
+    uint64_t code = ATOLL_ERR_NOT_ENOUGH_MEMORY;
+    for (uint64_t i = 0; i < bi->untyped_count && code != ATOLL_OK; i++)
+        if (bi->untyped[i].size_bits > SYSTEM_UT_BITS && !bi->untyped[i].is_device)
+            code = atoll_untyped_retype(bi->untyped_first + i, ATOLL_OBJECT_UNTYPED, SYSTEM_UT_BITS,
+                                        ATOLL_SLOT_ROOT_CNODE, 0, 0, env.untyped, 1)
+                       .code;
+    static struct system sys;
+    if (code != ATOLL_OK || !system_load(&env, bi, (const void *)m->vaddr, m->size, &sys)) {
+        printf("init: system not started\n");
+        return 1;
+    }
+    system_supervise(&sys, 0);
+    return 0;
+}
+
 int main(uint64_t bootinfo)
 {
     const struct atoll_bootinfo *bi = (const struct atoll_bootinfo *)bootinfo;
     printf("init: started, bootinfo at 0x%lx\n", bootinfo);
     atoll_set_ipc_buffer((struct atoll_ipc_buffer *)bi->ipc_buffer);
+    for (uint64_t i = 0; i < bi->module_count && i < ATOLL_BOOTINFO_MAX_MODULES; i++)
+        if (!strcmp(bi->modules[i].name, SYSTEM_SPEC_MODULE))
+            return run_system(bi, &bi->modules[i]);
     test_debug_puts_length();
     test_registers_preserved();
     test_fpu_state();

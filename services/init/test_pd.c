@@ -32,7 +32,8 @@
 #define PING_ROUNDS       10
 #define PING_ASK          41
 #define PONG_LABEL_ANSWER 2
-#define PING_PPC_ONLY     1 /* ping's argument: the call only */
+#define PING_PPC_ONLY     1 /* ping's argument bits: the call only, */
+#define PING_REPORT       2 /* and report to init */
 
 static const struct atoll_module_desc *module(const struct atoll_bootinfo *bi, const char *name)
 {
@@ -64,7 +65,7 @@ static bool ping_pong_pair(struct pd_env *env, const struct atoll_bootinfo *bi, 
          .priority = DOMAIN_PRIO,
          .caps = &report,
          .cap_count = 1,
-         .arg = passive ? PING_PPC_ONLY : 0},
+         .arg = PING_REPORT | (passive ? PING_PPC_ONLY : 0)},
         {.name = passive ? "pong-passive" : "pong",
          .image = (const void *)pong->vaddr,
          .image_size = pong->size,

@@ -292,3 +292,13 @@ bool pd_connect_ppc(struct pd_env *env, struct pd *client, unsigned ch_client, s
     return give(env, client, PD_SLOT_PPC(ch_client), server->endpoint,
                 ATOLL_RIGHT_WRITE | ATOLL_RIGHT_GRANT_REPLY, PD_PPC_BADGE_FLAG | ch_server);
 }
+
+bool pd_map_frame(struct pd_env *env, struct pd *pd, uint64_t frame, uint64_t va, uint64_t rights,
+                  uint64_t attributes, uint64_t *detail)
+{
+    struct build b = {.env = env, .pd = pd, .detail = 0, .what = NULL};
+    bool ok = map_frame(&b, pd->vspace, frame, va, rights, attributes);
+    if (detail)
+        *detail = b.detail;
+    return ok;
+}

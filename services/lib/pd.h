@@ -92,6 +92,10 @@ enum pd_error {
 enum pd_error pd_create(struct pd_env *env, const struct pd_params *p, struct pd *out,
                         uint64_t *detail, const char **what);
 bool pd_start(struct pd *pd);
+/* Maps the parent's frame capability `frame` (unmapped) into the domain at
+ * `va`, making the page tables it needs from env->untyped. */
+bool pd_map_frame(struct pd_env *env, struct pd *pd, uint64_t frame, uint64_t va, uint64_t rights,
+                  uint64_t attributes, uint64_t *detail);
 /* For a domain created passive and started: waits until it waits for its
  * first call, then unbinds its scheduling context. */
 bool pd_make_passive(struct pd *pd);

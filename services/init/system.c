@@ -1,0 +1,206 @@
+/* The system loader; see system.h. */
+#include "system.h"
+
+#include "spec.h"
+
+#define ROOT      ATOLL_SLOT_ROOT_CNODE
+#define DEPTH     64
+#define PAGE_SIZE UINT64_C(0x1000)
+/* Frames of all shared regions together, one slot each (4 KiB pages). */
+#define SYSTEM_MAX_REGION_PAGES 1024
+
+static const struct atoll_module_desc *find_module(const struct atoll_bootinfo *bi,
+                                                   const char *name)
+{
+    for (uint64_t i = 0; i < bi->module_count && i < ATOLL_BOOTINFO_MAX_MODULES; i++)
+        if (!strcmp(bi->modules[i].name, name))
+            return &bi->modules[i];
+    return NULL;
+}
+
+static bool take(struct pd_env *env, uint64_t *slot)
+{
+    if (env->next_slot >= env->last_slot)
+        return false;
+    *slot = env->next_slot++;
+    return true;
+}
+
+static bool build_domains(struct pd_env *env, const struct atoll_bootinfo *bi,
+                          const struct spec *spec, struct system *sys)
+{
+    uint32_t n = spec_count(spec, ATOLL_SPEC_DOMAINS);
+    if (n > SYSTEM_MAX_DOMAINS) {
+        printf("init: system: %u domains, at most %u supported\n", n, SYSTEM_MAX_DOMAINS);
+        return false;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        struct atoll_spec_domain d;
+        spec_domain(spec, i, &d);
+        const char *name = spec_string(spec, d.name), *image = spec_string(spec, d.image);
+        const struct atoll_module_desc *m = find_module(bi, image);
+        if (!m) {
+            printf("init: system: domain %s: no boot module \"%s\"\n", name, image);
+            return false;
+        }
+        struct pd_params p = {
+            .name = name,
+            .image = (const void *)m->vaddr,
+            .image_size = m->size,
+            .priority = d.priority,
+            .budget_us = d.budget_us,
+            .period_us = d.period_us,
+            .core = d.core < bi->cpus ? d.core : 0,
+            .fault_ep = sys->fault_ep,
+            .fault_badge = i,
+            .start_suspended = true,
+            .passive = (d.flags & ATOLL_SPEC_DOMAIN_PASSIVE) != 0,
+        };
+        if (d.core >= bi->cpus)
+            printf("init: system: domain %s: core %u not online, runs on core 0\n", name, d.core);
+        uint64_t detail;
+        const char *what;
+        enum pd_error e = pd_create(env, &p, &sys->domains[i], &detail, &what);
+        if (e != PD_OK) {
+            printf("init: system: domain %s: %s failed (error %lu)\n", name, what ? what : "?",
+                   detail);
+            return false;
+        }
+        sys->domain_count++;
+    }
+    return true;
+}
+
+/* Ordinary memory regions become 4 KiB frames; every mapping maps a copy
+ * of each frame's capability. Device (PHYS, BAR) regions and large pages
+ * come with the driver work. */
+static bool build_memory(struct pd_env *env, const struct spec *spec, struct system *sys)
+{
+    static uint64_t first_frame[ATOLL_SPEC_MAX_RECORDS];
+    uint64_t pages_total = 0;
+    uint32_t regions = spec_count(spec, ATOLL_SPEC_REGIONS);
+    for (uint32_t i = 0; i < regions; i++) {
+        struct atoll_spec_region r;
+        spec_region(spec, i, &r);
+        const char *name = spec_string(spec, r.name);
+        if (r.flags || r.page_bits != ATOLL_SPEC_PAGE_4K) {
+            printf("init: system: region %s: device memory and large pages are not loaded yet\n",
+                   name);
+            return false;
+        }
+        uint64_t pages = r.size / PAGE_SIZE;
+        pages_total += pages;
+        if (pages_total > SYSTEM_MAX_REGION_PAGES || env->last_slot - env->next_slot < pages) {
+            printf("init: system: region %s: too large for this loader\n", name);
+            return false;
+        }
+        first_frame[i] = env->next_slot;
+        struct atoll_error_detail e = atoll_untyped_retype(env->untyped, ATOLL_OBJECT_FRAME_4K, 0,
+                                                           env->cnode, 0, 0, env->next_slot, pages);
+        if (e.code) {
+            printf("init: system: region %s: %lu frames: error %lu\n", name, pages, e.code);
+            return false;
+        }
+        env->next_slot += pages;
+    }
+    uint32_t maps = spec_count(spec, ATOLL_SPEC_MAPS);
+    for (uint32_t i = 0; i < maps; i++) {
+        struct atoll_spec_map m;
+        spec_map(spec, i, &m);
+        struct pd *d = &sys->domains[m.domain];
+        uint64_t rights =
+            ATOLL_RIGHT_READ | (m.perms & ATOLL_SPEC_MAP_WRITE ? ATOLL_RIGHT_WRITE : 0);
+        uint64_t attributes = (m.perms & ATOLL_SPEC_MAP_EXECUTE ? ATOLL_VM_EXECUTABLE : 0) |
+                              (m.flags & ATOLL_SPEC_MAP_CACHED ? 0 : ATOLL_VM_UNCACHED);
+        for (uint64_t off = 0; off < m.size; off += PAGE_SIZE) {
+            uint64_t copy, detail;
+            uint64_t frame = first_frame[m.region] + (m.offset + off) / PAGE_SIZE;
+            if (!take(env, &copy) ||
+                atoll_cnode_copy_op(ATOLL_CNODE_COPY, env->cnode, copy, DEPTH, env->cnode, frame,
+                                    DEPTH, ATOLL_RIGHTS_ALL, 0)
+                        .code != ATOLL_OK ||
+                !pd_map_frame(env, d, copy, m.vaddr + off, rights, attributes, &detail)) {
+                printf("init: system: domain %s: mapping at 0x%lx failed\n", d->name,
+                       m.vaddr + off);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+static bool build_channels(struct pd_env *env, const struct spec *spec, struct system *sys)
+{
+    uint32_t n = spec_count(spec, ATOLL_SPEC_CHANNELS);
+    for (uint32_t i = 0; i < n; i++) {
+        struct atoll_spec_channel c;
+        spec_channel(spec, i, &c);
+        struct pd *a = &sys->domains[c.domain_a], *b = &sys->domains[c.domain_b];
+        if (!pd_connect_notification(env, a, c.id_a, b, c.id_b) ||
+            ((c.flags & ATOLL_SPEC_CHANNEL_PPC) && !pd_connect_ppc(env, a, c.id_a, b, c.id_b))) {
+            printf("init: system: channel %s %u - %s %u failed\n", a->name, c.id_a, b->name,
+                   c.id_b);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool system_load(struct pd_env *env, const struct atoll_bootinfo *bi, const void *bytes,
+                 size_t size, struct system *sys)
+{
+    memset(sys, 0, sizeof *sys);
+    struct spec spec;
+    struct spec_error err;
+    enum spec_status st = spec_parse(&spec, bytes, size, &err);
+    if (st != SPEC_OK) {
+        printf("init: system spec rejected: %s in %s record %u field %s\n", spec_status_name(st),
+               spec_table_name(err.table), err.index, err.field ? err.field : "-");
+        return false;
+    }
+    for (uint32_t t = ATOLL_SPEC_IRQS; t < ATOLL_SPEC_STRINGS; t++) {
+        if (spec_count(&spec, t)) {
+            printf("init: system: %s are not loaded yet\n", spec_table_name(t));
+            return false;
+        }
+    }
+    if (!take(env, &sys->fault_ep) || !take(env, &sys->reply) ||
+        atoll_untyped_retype(env->untyped, ATOLL_OBJECT_ENDPOINT, 0, env->cnode, 0, 0,
+                             sys->fault_ep, 1)
+            .code ||
+        atoll_untyped_retype(env->untyped, ATOLL_OBJECT_REPLY, 0, env->cnode, 0, 0, sys->reply, 1)
+            .code)
+        return false;
+    if (!build_domains(env, bi, &spec, sys) || !build_memory(env, &spec, sys) ||
+        !build_channels(env, &spec, sys))
+        return false;
+    /* Passive servers first: each waits before any client can call it. */
+    for (uint32_t i = 0; i < sys->domain_count; i++) {
+        struct pd *d = &sys->domains[i];
+        if (d->ready && !(pd_start(d) && pd_make_passive(d))) {
+            printf("init: system: domain %s: could not make it passive\n", d->name);
+            return false;
+        }
+    }
+    for (uint32_t i = 0; i < sys->domain_count; i++)
+        if (!sys->domains[i].ready && !pd_start(&sys->domains[i]))
+            return false;
+    printf("init: system: %u domains, %u regions, %u channels started\n", sys->domain_count,
+           spec_count(&spec, ATOLL_SPEC_REGIONS), spec_count(&spec, ATOLL_SPEC_CHANNELS));
+    return true;
+}
+
+void system_supervise(struct system *sys, unsigned max_faults)
+{
+    for (unsigned faults = 0; max_faults == 0 || faults < max_faults;) {
+        uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+        struct atoll_syscall_result r =
+            atoll_syscall_reply(ATOLL_SYS_RECV, sys->fault_ep, 0, mr, sys->reply);
+        if (r.error || r.badge >= sys->domain_count)
+            continue;
+        /* No reply: the domain stays stopped; the others carry on. */
+        printf("init: domain %s: fault %lu at address 0x%lx (rip 0x%lx); domain stopped\n",
+               sys->domains[r.badge].name, atoll_msginfo_label(r.info), r.mr[0], r.mr[2]);
+        faults++;
+    }
+}

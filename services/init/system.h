@@ -1,0 +1,29 @@
+/* init as the system loader (issue 5): builds the protection domains, shared
+ * memory and channels a system spec (docs/system-description.md) names,
+ * starts them, then reports every domain's fault by name. */
+#ifndef ATOLL_INIT_SYSTEM_H
+#define ATOLL_INIT_SYSTEM_H
+
+#include "atoll.h"
+#include "pd.h"
+
+#define SYSTEM_MAX_DOMAINS 16
+#define SYSTEM_SPEC_MODULE "system.spec"
+
+struct system {
+    struct pd domains[SYSTEM_MAX_DOMAINS];
+    uint32_t domain_count;
+    uint64_t fault_ep, reply;
+};
+
+/* Builds and starts the system in `spec` (its bytes, untrusted). Prints
+ * what it refuses and returns false; objects made so far stay in env's
+ * slots (revoking env->untyped removes them). */
+bool system_load(struct pd_env *env, const struct atoll_bootinfo *bi, const void *spec, size_t size,
+                 struct system *out);
+
+/* Receives the domains' faults and reports each by the domain's name; the
+ * faulting domain stays stopped. Returns after `max_faults` (0: never). */
+void system_supervise(struct system *sys, unsigned max_faults);
+
+#endif
