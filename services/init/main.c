@@ -82,12 +82,7 @@ static int run_system(const struct atoll_bootinfo *bi, const struct atoll_module
         .scratch_va = SYSTEM_SCRATCH_VA,
     };
     env.untyped = env.next_slot++;
-    uint64_t code = ATOLL_ERR_NOT_ENOUGH_MEMORY;
-    for (uint64_t i = 0; i < bi->untyped_count && code != ATOLL_OK; i++)
-        if (bi->untyped[i].size_bits > SYSTEM_UT_BITS && !bi->untyped[i].is_device)
-            code = atoll_untyped_retype(bi->untyped_first + i, ATOLL_OBJECT_UNTYPED, SYSTEM_UT_BITS,
-                                        ATOLL_SLOT_ROOT_CNODE, 0, 0, env.untyped, 1)
-                       .code;
+    uint64_t code = atoll_untyped_carve(bi, SYSTEM_UT_BITS, env.untyped);
     static struct system sys;
     if (code != ATOLL_OK || !system_load(&env, bi, (const void *)m->vaddr, m->size, &sys)) {
         printf("init: system not started\n");
@@ -102,9 +97,9 @@ int main(uint64_t bootinfo)
     const struct atoll_bootinfo *bi = (const struct atoll_bootinfo *)bootinfo;
     printf("init: started, bootinfo at 0x%lx\n", bootinfo);
     atoll_set_ipc_buffer((struct atoll_ipc_buffer *)bi->ipc_buffer);
-    for (uint64_t i = 0; i < bi->module_count && i < ATOLL_BOOTINFO_MAX_MODULES; i++)
-        if (!strcmp(bi->modules[i].name, SYSTEM_SPEC_MODULE))
-            return run_system(bi, &bi->modules[i]);
+    const struct atoll_module_desc *spec = atoll_bootinfo_module(bi, SYSTEM_SPEC_MODULE);
+    if (spec)
+        return run_system(bi, spec);
     test_debug_puts_length();
     test_registers_preserved();
     test_fpu_state();

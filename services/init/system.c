@@ -9,15 +9,6 @@
 /* Frames of all shared regions together, one slot each (4 KiB pages). */
 #define SYSTEM_MAX_REGION_PAGES 1024
 
-static const struct atoll_module_desc *find_module(const struct atoll_bootinfo *bi,
-                                                   const char *name)
-{
-    for (uint64_t i = 0; i < bi->module_count && i < ATOLL_BOOTINFO_MAX_MODULES; i++)
-        if (!strcmp(bi->modules[i].name, name))
-            return &bi->modules[i];
-    return NULL;
-}
-
 static bool take(struct pd_env *env, uint64_t *slot)
 {
     if (env->next_slot >= env->last_slot)
@@ -38,7 +29,7 @@ static bool build_domains(struct pd_env *env, const struct atoll_bootinfo *bi,
         struct atoll_spec_domain d;
         spec_domain(spec, i, &d);
         const char *name = spec_string(spec, d.name), *image = spec_string(spec, d.image);
-        const struct atoll_module_desc *m = find_module(bi, image);
+        const struct atoll_module_desc *m = atoll_bootinfo_module(bi, image);
         if (!m) {
             printf("init: system: domain %s: no boot module \"%s\"\n", name, image);
             return false;

@@ -135,10 +135,7 @@ static void test_device_untyped(const struct atoll_bootinfo *bi)
 static void test_boot_modules(const struct atoll_bootinfo *bi)
 {
     static const char expect[] = "atoll boot module test: init finds this text";
-    const struct atoll_module_desc *m = NULL;
-    for (uint64_t i = 0; i < bi->module_count && i < ATOLL_BOOTINFO_MAX_MODULES; i++)
-        if (!strcmp(bi->modules[i].name, "testmodule"))
-            m = &bi->modules[i];
+    const struct atoll_module_desc *m = atoll_bootinfo_module(bi, "testmodule");
     test_result("bootinfo.test_module_listed", m != NULL, "%lu modules, none named testmodule",
                 bi->module_count);
     if (!m)

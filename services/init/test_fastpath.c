@@ -333,12 +333,7 @@ void tests_fastpath(const struct atoll_bootinfo *bi)
 {
     next_slot = bi->empty_first + 3584;
     untyped = slot();
-    uint64_t code = ATOLL_ERR_NOT_ENOUGH_MEMORY;
-    for (uint64_t i = 0; i < bi->untyped_count && code != ATOLL_OK; i++)
-        if (bi->untyped[i].size_bits > UT_BITS && !bi->untyped[i].is_device)
-            code = atoll_untyped_retype(bi->untyped_first + i, ATOLL_OBJECT_UNTYPED, UT_BITS, ROOT,
-                                        0, 0, untyped, 1)
-                       .code;
+    uint64_t code = atoll_untyped_carve(bi, UT_BITS, untyped);
     TEST_EQ("fastpath.setup_untyped", code, ATOLL_OK);
     uint64_t prio = PRIO_INIT;
     atoll_invoke(ATOLL_SLOT_ROOT_TCB, ATOLL_TCB_SET_PRIORITY, &prio, 1,

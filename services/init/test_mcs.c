@@ -852,12 +852,7 @@ void tests_mcs(const struct atoll_bootinfo *bi)
     /* A child untyped of our own, from the first untyped with room left
      * (earlier groups took theirs from the first ones). */
     untyped = slot();
-    uint64_t code = ATOLL_ERR_NOT_ENOUGH_MEMORY;
-    for (uint64_t i = 0; i < bi->untyped_count && code != ATOLL_OK; i++)
-        if (bi->untyped[i].size_bits > UT_BITS && !bi->untyped[i].is_device)
-            code = atoll_untyped_retype(bi->untyped_first + i, ATOLL_OBJECT_UNTYPED, UT_BITS, ROOT,
-                                        0, 0, untyped, 1)
-                       .code;
+    uint64_t code = atoll_untyped_carve(bi, UT_BITS, untyped);
     TEST_EQ("mcs.setup_untyped", code, ATOLL_OK);
     test_configure_errors();
     test_bind_errors();

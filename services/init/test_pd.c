@@ -35,22 +35,14 @@
 #define PING_PPC_ONLY     1 /* ping's argument bits: the call only, */
 #define PING_REPORT       2 /* and report to init */
 
-static const struct atoll_module_desc *module(const struct atoll_bootinfo *bi, const char *name)
-{
-    for (uint64_t i = 0; i < bi->module_count && i < ATOLL_BOOTINFO_MAX_MODULES; i++)
-        if (!strcmp(bi->modules[i].name, name))
-            return &bi->modules[i];
-    return NULL;
-}
-
 /* Creates ping (d[0]) and pong (d[1]) suspended, ping holding a report
  * endpoint badged PING_BADGE; in the `passive` pair ping only calls and
  * pong is passive. Records "<group>.create_*"; false if either failed. */
 static bool ping_pong_pair(struct pd_env *env, const struct atoll_bootinfo *bi, uint64_t ep,
                            bool passive, struct pd d[2])
 {
-    const struct atoll_module_desc *ping = module(bi, "ping");
-    const struct atoll_module_desc *pong = module(bi, "pong");
+    const struct atoll_module_desc *ping = atoll_bootinfo_module(bi, "ping");
+    const struct atoll_module_desc *pong = atoll_bootinfo_module(bi, "pong");
     if (!ping || !pong) {
         printf("init: no ping/pong boot modules: component tests skipped\n");
         return false;
@@ -142,8 +134,8 @@ static void test_passive_component(struct pd_env *env, const struct atoll_bootin
 
 void tests_pd(const struct atoll_bootinfo *bi)
 {
-    const struct atoll_module_desc *hello = module(bi, "hello");
-    const struct atoll_module_desc *crasher = module(bi, "crasher");
+    const struct atoll_module_desc *hello = atoll_bootinfo_module(bi, "hello");
+    const struct atoll_module_desc *crasher = atoll_bootinfo_module(bi, "crasher");
     if (!hello || !crasher) {
         printf("init: no hello/crasher boot modules: protection-domain tests skipped\n");
         return;
@@ -156,13 +148,8 @@ void tests_pd(const struct atoll_bootinfo *bi)
         .self_tcb = ATOLL_SLOT_ROOT_TCB,
         .scratch_va = SCRATCH_VA,
     };
-    uint64_t code = ATOLL_ERR_NOT_ENOUGH_MEMORY;
     env.untyped = env.next_slot++;
-    for (uint64_t i = 0; i < bi->untyped_count && code != ATOLL_OK; i++)
-        if (bi->untyped[i].size_bits > UT_BITS && !bi->untyped[i].is_device)
-            code = atoll_untyped_retype(bi->untyped_first + i, ATOLL_OBJECT_UNTYPED, UT_BITS, ROOT,
-                                        0, 0, env.untyped, 1)
-                       .code;
+    uint64_t code = atoll_untyped_carve(bi, UT_BITS, env.untyped);
     TEST_EQ("pd.setup_untyped", code, ATOLL_OK);
     uint64_t ep = env.next_slot++;
     atoll_untyped_retype(env.untyped, ATOLL_OBJECT_ENDPOINT, 0, ROOT, 0, 0, ep, 1);

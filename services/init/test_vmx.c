@@ -651,12 +651,7 @@ void tests_vmx(const struct atoll_bootinfo *bi)
     }
     /* The first untyped with room left (other groups used some). */
     ut = slot();
-    bool have_untyped = false;
-    for (uint64_t i = 0; i < bi->untyped_count && !have_untyped; i++)
-        have_untyped = bi->untyped[i].size_bits > UT_BITS && !bi->untyped[i].is_device &&
-                       atoll_untyped_retype(bi->untyped_first + i, ATOLL_OBJECT_UNTYPED, UT_BITS,
-                                            ROOT, 0, 0, ut, 1)
-                               .code == ATOLL_OK;
+    bool have_untyped = atoll_untyped_carve(bi, UT_BITS, ut) == ATOLL_OK;
     TEST_EQ("vmx.setup_untyped", have_untyped, true);
     if (!(bi->features & ATOLL_BOOTINFO_FEATURE_VMX)) {
         printf("init: vmx: skipped, VT-x is off (see the kernel's vmx= line)\n");

@@ -74,6 +74,15 @@ struct atoll_error_detail atoll_cnode_copy_op(uint64_t label, uint64_t cnode, ui
                                               uint64_t rights, uint64_t data);
 _Noreturn void atoll_debug_exit(uint64_t status);
 
+/* Boot information (services/lib/bootinfo.c). The boot module named
+ * `name` (NULL: none). */
+const struct atoll_module_desc *atoll_bootinfo_module(const struct atoll_bootinfo *bi,
+                                                      const char *name);
+/* Retypes a 2^bits untyped into root-CNode slot `dest` from the first RAM
+ * untyped that still has room (earlier users may have taken the first
+ * ones); ATOLL_OK or the error of the last attempt. */
+uint64_t atoll_untyped_carve(const struct atoll_bootinfo *bi, uint64_t bits, uint64_t dest);
+
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
