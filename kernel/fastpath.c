@@ -195,8 +195,7 @@ _Noreturn void fastpath_call(struct trap_frame *f)
     /* A thread stopped from another core while it ran makes no more
      * calls: the general path sees to that. */
     if (!self || self->state != THREAD_RUNNABLE || self->fault_kind ||
-        !message_fits(self->context.rsi) ||
-        (self->bound_ntfn && (self->bound_ntfn->word & self->abort_mask)))
+        !message_fits(self->context.rsi) || ipc_pending_abort(self))
         slowpath(f); /* the last: a pending signal-abort ends the Call at once */
     struct one_level root = decode_root(&tcb_slot(self, TCB_SLOT_CSPACE)->cap);
     const struct cap *ep_cap = lookup(&root, self->context.rdi);

@@ -137,13 +137,6 @@ static void link_reply(struct tcb *caller, struct tcb *receiver)
     sched_donate_on_call(caller, receiver, r);
 }
 
-/* Abort bits already pending on the thread's bound notification: a
- * timeout that fired before the Send or Call it was meant to end. */
-static inline uint64_t pending_abort(const struct tcb *t)
-{
-    return t->bound_ntfn && !t->fault_kind ? t->bound_ntfn->word & t->abort_mask : 0;
-}
-
 void ipc_send(struct tcb *t, struct cap_slot *slot, bool blocking, bool is_call)
 {
     const struct cap *c = &slot->cap;
@@ -151,7 +144,7 @@ void ipc_send(struct tcb *t, struct cap_slot *slot, bool blocking, bool is_call)
         t->context.rax = ATOLL_ERR_INVALID_CAPABILITY;
         return;
     }
-    uint64_t abort_bits = blocking ? pending_abort(t) : 0;
+    uint64_t abort_bits = blocking ? ipc_pending_abort(t) : 0;
     if (abort_bits) {
         t->bound_ntfn->word &= ~abort_bits;
         t->context.rax = ATOLL_ERR_IPC_ABORTED;

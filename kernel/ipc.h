@@ -86,6 +86,13 @@ _Static_assert(sizeof(struct endpoint) <= (1u << ATOLL_ENDPOINT_SIZE_BITS), "end
 _Static_assert(sizeof(struct notification) <= (1u << ATOLL_NOTIFICATION_SIZE_BITS), "ntfn size");
 _Static_assert(sizeof(struct reply_object) <= (1u << ATOLL_REPLY_SIZE_BITS), "reply size");
 
+/* Abort bits already pending on the thread's bound notification: a
+ * timeout that fired before the Send or Call it was meant to end. */
+static inline uint64_t ipc_pending_abort(const struct tcb *t)
+{
+    return t->bound_ntfn && !t->fault_kind ? t->bound_ntfn->word & t->abort_mask : 0;
+}
+
 /* The thread's IPC buffer in the kernel's physical map, found through the
  * frame capability in its TCB slot (not a cached address: once that
  * capability is deleted the frame may be reused); NULL if it has none. */

@@ -9,14 +9,6 @@
 /* Frames of all shared regions together, one slot each (4 KiB pages). */
 #define SYSTEM_MAX_REGION_PAGES 1024
 
-static bool take(struct pd_env *env, uint64_t *slot)
-{
-    if (env->next_slot >= env->last_slot)
-        return false;
-    *slot = env->next_slot++;
-    return true;
-}
-
 static bool build_domains(struct pd_env *env, const struct atoll_bootinfo *bi,
                           const struct spec *spec, struct system *sys)
 {
@@ -106,7 +98,7 @@ static bool build_memory(struct pd_env *env, const struct spec *spec, struct sys
         for (uint64_t off = 0; off < m.size; off += PAGE_SIZE) {
             uint64_t copy, detail;
             uint64_t frame = first_frame[m.region] + (m.offset + off) / PAGE_SIZE;
-            if (!take(env, &copy) ||
+            if (!pd_env_slot(env, &copy) ||
                 atoll_cnode_copy_op(ATOLL_CNODE_COPY, env->cnode, copy, DEPTH, env->cnode, frame,
                                     DEPTH, ATOLL_RIGHTS_ALL, 0)
                         .code != ATOLL_OK ||
@@ -155,7 +147,7 @@ bool system_load(struct pd_env *env, const struct atoll_bootinfo *bi, const void
             return false;
         }
     }
-    if (!take(env, &sys->fault_ep) || !take(env, &sys->reply) ||
+    if (!pd_env_slot(env, &sys->fault_ep) || !pd_env_slot(env, &sys->reply) ||
         atoll_untyped_retype(env->untyped, ATOLL_OBJECT_ENDPOINT, 0, env->cnode, 0, 0,
                              sys->fault_ep, 1)
             .code ||

@@ -26,6 +26,19 @@ __attribute__((weak)) struct ppc_msg protected(channel_t ch, struct ppc_msg m)
     return (struct ppc_msg){.label = PPC_LABEL_NO_SERVER, .count = 0};
 }
 
+/* The register words of a received message (longer ones are cut to the
+ * four a PPC carries). */
+static struct ppc_msg message_of(struct atoll_syscall_result r)
+{
+    struct ppc_msg m = {.label = atoll_msginfo_label(r.info),
+                        .count = atoll_msginfo_length(r.info)};
+    if (m.count > ATOLL_MSG_REGISTERS)
+        m.count = ATOLL_MSG_REGISTERS;
+    for (unsigned i = 0; i < m.count; i++)
+        m.words[i] = r.mr[i];
+    return m;
+}
+
 void component_notify(channel_t ch)
 {
     if (ch >= PD_CHANNELS)
@@ -45,13 +58,7 @@ struct ppc_msg component_ppcall(channel_t ch, struct ppc_msg m)
         answer.words[0] = r.error;
         return answer;
     }
-    answer.label = atoll_msginfo_label(r.info);
-    answer.count = atoll_msginfo_length(r.info);
-    if (answer.count > ATOLL_MSG_REGISTERS)
-        answer.count = ATOLL_MSG_REGISTERS;
-    for (unsigned i = 0; i < answer.count; i++)
-        answer.words[i] = r.mr[i];
-    return answer;
+    return message_of(r);
 }
 
 static void deliver_signals(uint64_t bits)
@@ -78,23 +85,15 @@ int main(uint64_t arg, uint64_t flags)
             ? atoll_syscall_send_recv(PD_SLOT_READY, 0, mr, PD_SLOT_INPUT, PD_SLOT_REPLY)
             : atoll_syscall_reply(ATOLL_SYS_RECV, PD_SLOT_INPUT, 0, mr, PD_SLOT_REPLY);
     for (;;) {
-        if (r.error) { /* nothing to answer: wait again */
+        if (r.error || !(r.badge & PD_PPC_BADGE_FLAG)) {
+            /* An error has nothing to answer; signals need no answer. */
+            if (!r.error)
+                deliver_signals(r.badge);
             r = atoll_syscall_reply(ATOLL_SYS_RECV, PD_SLOT_INPUT, 0, mr, PD_SLOT_REPLY);
             continue;
         }
-        if (!(r.badge & PD_PPC_BADGE_FLAG)) {
-            deliver_signals(r.badge);
-            r = atoll_syscall_reply(ATOLL_SYS_RECV, PD_SLOT_INPUT, 0, mr, PD_SLOT_REPLY);
-            continue;
-        }
-        struct ppc_msg m = {.label = atoll_msginfo_label(r.info),
-                            .count = atoll_msginfo_length(r.info)};
-        if (m.count > ATOLL_MSG_REGISTERS)
-            m.count = ATOLL_MSG_REGISTERS;
-        for (unsigned i = 0; i < m.count; i++)
-            m.words[i] = r.mr[i];
         events++;
-        struct ppc_msg a = protected((channel_t)(r.badge & ~PD_PPC_BADGE_FLAG), m);
+        struct ppc_msg a = protected((channel_t)(r.badge & ~PD_PPC_BADGE_FLAG), message_of(r));
         if (a.count > ATOLL_MSG_REGISTERS)
             a.count = ATOLL_MSG_REGISTERS;
         r = atoll_syscall_reply(ATOLL_SYS_REPLY_RECV, PD_SLOT_INPUT,

@@ -23,16 +23,24 @@ struct build {
     struct pd *pd;
     uint64_t detail;
     const char *what;
+    bool no_slots;
 };
+
+bool pd_env_slot(struct pd_env *env, uint64_t *slot)
+{
+    if (env->next_slot >= env->last_slot)
+        return false;
+    *slot = env->next_slot++;
+    return true;
+}
 
 static bool take_slot(struct build *b, uint64_t *slot)
 {
-    if (b->env->next_slot >= b->env->last_slot) {
-        b->what = "slots";
-        return false;
-    }
-    *slot = b->env->next_slot++;
-    return true;
+    if (pd_env_slot(b->env, slot))
+        return true;
+    b->what = "slots";
+    b->no_slots = true;
+    return false;
 }
 
 static bool check(struct build *b, struct atoll_error_detail e, const char *what)
@@ -237,7 +245,7 @@ enum pd_error pd_create(struct pd_env *env, const struct pd_params *p, struct pd
         b.what = elf_error_name(e);
         result = PD_ERR_ELF;
     } else if (!build_domain(&b, p, &elf)) {
-        result = b.what && !b.detail && !strcmp(b.what, "slots") ? PD_ERR_NO_SLOTS : PD_ERR_KERNEL;
+        result = b.no_slots ? PD_ERR_NO_SLOTS : PD_ERR_KERNEL;
     }
     out->entry = elf.entry;
     if (detail)

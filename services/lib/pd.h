@@ -91,6 +91,8 @@ enum pd_error {
  * parent's slots (revoking the untyped removes them). */
 enum pd_error pd_create(struct pd_env *env, const struct pd_params *p, struct pd *out,
                         uint64_t *detail, const char **what);
+/* Takes the next free slot of env's range; false when none is left. */
+bool pd_env_slot(struct pd_env *env, uint64_t *slot);
 bool pd_start(struct pd *pd);
 /* Maps the parent's frame capability `frame` (unmapped) into the domain at
  * `va`, making the page tables it needs from env->untyped. */
