@@ -28,6 +28,20 @@ struct dmar_walk {
         KLOG_WARN("dmar: " __VA_ARGS__);                                                           \
     } while (0)
 
+/* Whether a table of `max` entries holding `count` is full; the first time
+ * it is, says so once (`what`: "remapping units", ...). */
+static bool table_full(struct dmar_walk *w, bool *reported, uint32_t count, uint32_t max,
+                       const char *what)
+{
+    if (count < max)
+        return false;
+    if (!*reported) {
+        *reported = true;
+        DMAR_WARN(w, "more than %u %s, the rest ignored", (unsigned)max, what);
+    }
+    return true;
+}
+
 /* 4 KiB, the granule of register sets and RMRRs. */
 #define DMAR_PAGE_MASK UINT64_C(0xfff)
 /* DRHD size field: 2^15 pages is far beyond any real register set; a
@@ -119,12 +133,8 @@ static void parse_scopes(struct dmar_walk *w, const uint8_t *st, uint32_t off, u
             list->incomplete = true;
             continue;
         }
-        if (info->scope_count >= DMAR_MAX_SCOPES) {
-            if (!w->scopes_full_reported) {
-                w->scopes_full_reported = true;
-                DMAR_WARN(w, "more than %u device scopes, the rest ignored",
-                          (unsigned)DMAR_MAX_SCOPES);
-            }
+        if (table_full(w, &w->scopes_full_reported, info->scope_count, DMAR_MAX_SCOPES,
+                       "device scopes")) {
             list->incomplete = true;
             continue;
         }
@@ -178,12 +188,8 @@ static void parse_drhd(struct dmar_walk *w, const uint8_t *st, uint32_t len)
             return;
         }
     }
-    if (info->unit_count >= DMAR_MAX_UNITS) {
-        if (!w->units_full_reported) {
-            w->units_full_reported = true;
-            DMAR_WARN(w, "more than %u remapping units, the rest ignored",
-                      (unsigned)DMAR_MAX_UNITS);
-        }
+    if (table_full(w, &w->units_full_reported, info->unit_count, DMAR_MAX_UNITS,
+                   "remapping units")) {
         info->units_skipped++;
         return;
     }
@@ -214,11 +220,7 @@ static void parse_rmrr(struct dmar_walk *w, const uint8_t *st, uint32_t len)
         info->structs_ignored++;
         return;
     }
-    if (info->rmrr_count >= DMAR_MAX_RMRRS) {
-        if (!w->rmrrs_full_reported) {
-            w->rmrrs_full_reported = true;
-            DMAR_WARN(w, "more than %u RMRRs, the rest ignored", (unsigned)DMAR_MAX_RMRRS);
-        }
+    if (table_full(w, &w->rmrrs_full_reported, info->rmrr_count, DMAR_MAX_RMRRS, "RMRRs")) {
         info->structs_ignored++;
         return;
     }
@@ -239,11 +241,7 @@ static void parse_atsr(struct dmar_walk *w, const uint8_t *st, uint32_t len)
         info->structs_ignored++;
         return;
     }
-    if (info->atsr_count >= DMAR_MAX_ATSRS) {
-        if (!w->atsrs_full_reported) {
-            w->atsrs_full_reported = true;
-            DMAR_WARN(w, "more than %u ATSRs, the rest ignored", (unsigned)DMAR_MAX_ATSRS);
-        }
+    if (table_full(w, &w->atsrs_full_reported, info->atsr_count, DMAR_MAX_ATSRS, "ATSRs")) {
         info->structs_ignored++;
         return;
     }
