@@ -56,6 +56,8 @@ static struct core_sched *const cores = sched_cores;
 /* Remote stall (seL4 remoteTCBStall): a core asked to let go of its
  * current thread, which another core has stopped. */
 static atomic_bool detach_request[MAX_CPUS];
+/* TSC ticks a remote stall waits before it asks again (a few ms). */
+#define REMOTE_STALL_RESEND_TSC UINT64_C(10000000)
 static unsigned live_threads; /* runnable or blocked, for the exit hook */
 static uint64_t min_budget;   /* MIN_BUDGET, ticks */
 
@@ -489,15 +491,14 @@ static void remote_stall(struct tcb *t)
     if (!on || on == this_cpu()->index + 1)
         return;
     uint32_t core = on - 1;
-    atomic_store_explicit(&detach_request[core], true, memory_order_release);
-    lapic_send_ipi(percpu_area[core].apic_id, ICR_FIXED | VEC_IPI_RESCHED);
-    uint64_t last = rdtsc();
-    while (__atomic_load_n(&t->current_on, __ATOMIC_ACQUIRE) == on) {
-        cpu_pause();
-        if (rdtsc() - last > 10000000) { /* an xAPIC IPI may not leave */
-            atomic_store_explicit(&detach_request[core], true, memory_order_release);
-            lapic_send_ipi(percpu_area[core].apic_id, ICR_FIXED | VEC_IPI_RESCHED);
-            last = rdtsc();
+    /* Asked again now and then: an xAPIC IPI may not leave the first time. */
+    for (;;) {
+        atomic_store_explicit(&detach_request[core], true, memory_order_release);
+        kick_core(core);
+        for (uint64_t t0 = rdtsc(); rdtsc() - t0 < REMOTE_STALL_RESEND_TSC;) {
+            if (__atomic_load_n(&t->current_on, __ATOMIC_ACQUIRE) != on)
+                return;
+            cpu_pause();
         }
     }
 }
