@@ -10,6 +10,7 @@
 
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/bootmem.h"
+#include "arch/x86_64/lapic.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/x86.h"
@@ -61,6 +62,10 @@ static struct vtd_unit units[DMAR_MAX_UNITS];
 static uint32_t units_up;
 /* One page of 4-byte status words, one per unit, for wait descriptors. */
 static uint64_t status_page_phys;
+/* Interrupt remapping: one table for every unit (an entry means the same
+ * interrupt whichever unit the request passes through). */
+static uint64_t irt_phys;
+static bool ir_on, ir_x2apic;
 
 static uint32_t rd32(const struct vtd_unit *u, uint32_t off)
 {
@@ -362,6 +367,121 @@ static bool bring_up(struct vtd_unit *u, const struct dmar_unit *du)
     return true;
 }
 
+/* ---- Interrupt remapping (VT-d 5.1) ---- */
+
+/* Why interrupt remapping cannot be on for the whole machine, or NULL.
+ * All or nothing: a device behind a unit without it would send
+ * remappable-format requests that nothing translates, and an IOAPIC whose
+ * source id the DMAR does not give could not be checked. */
+static const char *ir_unusable(const struct acpi_info *acpi)
+{
+    if (units_up != dmar.unit_count)
+        return "not every unit is up";
+    for (uint32_t i = 0; i < dmar.unit_count; i++) {
+        if ((units[i].ecap & VTD_ECAP_IR) == 0)
+            return "a unit lacks it (ECAP.IR)";
+        if ((units[i].ecap & VTD_ECAP_QI) == 0)
+            return "a unit lacks queued invalidation, needed for its cache";
+    }
+    for (uint32_t i = 0; i < acpi->ioapic_count && i < ACPI_MAX_IOAPICS; i++) {
+        uint32_t unit;
+        uint16_t sid;
+        if (dmar_find_ioapic(&dmar, NULL, acpi->ioapics[i].id, &unit, &sid) != DMAR_FOUND)
+            return "an IOAPIC is in no unit's device scope";
+    }
+    return NULL;
+}
+
+static bool ir_unit_enable(struct vtd_unit *u)
+{
+    wr64(u, VTD_REG_IRTA,
+         irt_phys | (ir_x2apic ? VTD_IRTA_EIME : 0) | VTD_IRTA_S(VTD_IRTA_S_ONE_PAGE));
+    if (!global_command(u, VTD_GCMD_SIRTP, 0, VTD_GSTS_IRTPS, true))
+        return false;
+    if (!queue_descriptor(u, VTD_INV_TYPE_IEC | VTD_INV_IEC_GLOBAL, 0) || !queue_submit_and_wait(u))
+        return false;
+    /* GCMD.CFI stays clear: compatibility-format requests are blocked
+     * (fault 0x25), so no device can go around the table. */
+    return global_command(u, VTD_GCMD_IRE, 0, VTD_GSTS_IRES, true);
+}
+
+static void ir_init(const struct acpi_info *acpi)
+{
+    const char *why = ir_unusable(acpi);
+    if (why != NULL) {
+        kprintf("iommu: interrupt remapping off: %s\n", why);
+        return;
+    }
+    /* x2APIC destinations (32-bit ids) where the CPU runs in x2APIC mode
+     * and every unit can; otherwise 8-bit ids, as without remapping. */
+    ir_x2apic = lapic_is_x2apic();
+    for (uint32_t i = 0; i < dmar.unit_count; i++)
+        ir_x2apic = ir_x2apic && (units[i].ecap & VTD_ECAP_EIM) != 0;
+    irt_phys = bootmem_alloc_page();
+    for (uint32_t i = 0; i < dmar.unit_count; i++) {
+        flush_for_unit(&units[i], phys_to_virt(irt_phys), VTD_PAGE_SIZE);
+        if (!ir_unit_enable(&units[i])) {
+            /* Units already switched stay on with an empty table: every
+             * interrupt through them is blocked, which is safe, and the
+             * kernel hands out no remappable handle. */
+            kprintf("iommu: unit %u: interrupt remapping did not latch; remapping off\n", i);
+            return;
+        }
+    }
+    ir_on = true;
+    kprintf("iommu: interrupt remapping on: %u entries, %s destinations, source ids verified, "
+            "compatibility format blocked\n",
+            VTD_IRT_ENTRIES, ir_x2apic ? "x2apic" : "xapic");
+}
+
+bool vtd_ir_enabled(void)
+{
+    return ir_on;
+}
+
+bool vtd_ir_x2apic(void)
+{
+    return ir_x2apic;
+}
+
+uint32_t vtd_ir_entries(void)
+{
+    return ir_on ? VTD_IRT_ENTRIES : 0;
+}
+
+bool vtd_ir_ioapic_source(uint8_t ioapic_id, uint16_t *sid)
+{
+    uint32_t unit;
+    return ir_on && dmar_find_ioapic(&dmar, NULL, ioapic_id, &unit, sid) == DMAR_FOUND;
+}
+
+void vtd_ir_set(uint32_t index, uint64_t lo, uint64_t hi)
+{
+    if (!ir_on || index >= VTD_IRT_ENTRIES)
+        return;
+    volatile uint64_t *e = (volatile uint64_t *)phys_to_virt(irt_phys) + 2 * index;
+    /* The present bit lives in the low quadword: it is written last when
+     * an entry appears and first when it goes, so the unit never sees a
+     * present entry with a stale source id. */
+    if ((lo & VTD_IRTE_LO_P) != 0) {
+        e[1] = hi;
+        __asm__ volatile("" ::: "memory");
+        e[0] = lo;
+    } else {
+        e[0] = 0;
+        __asm__ volatile("" ::: "memory");
+        e[1] = 0;
+    }
+    for (uint32_t i = 0; i < dmar.unit_count; i++) {
+        struct vtd_unit *u = &units[i];
+        flush_for_unit(u, e, VTD_IRTE_LEN);
+        if (!queue_descriptor(u, VTD_INV_TYPE_IEC | VTD_INV_IEC_INDEX | VTD_INV_IEC_IIDX(index),
+                              0) ||
+            !queue_submit_and_wait(u))
+            kprintf("iommu: unit %u: interrupt entry %u invalidation failed\n", i, index);
+    }
+}
+
 void vtd_init(const struct acpi_info *acpi)
 {
     if (!acpi->dmar_present) {
@@ -397,6 +517,8 @@ void vtd_init(const struct acpi_info *acpi)
     }
     kprintf("iommu: %u of %u units up (translation off until IOSpaces exist)\n", units_up,
             dmar.unit_count);
+    if (units_up != 0)
+        ir_init(acpi);
 }
 
 uint32_t vtd_unit_count(void)
@@ -628,10 +750,14 @@ bool vtd_next_fault(struct vtd_fault *f)
             if ((hi & VTD_FRCD_HI_F) == 0)
                 continue;
             f->unit = i;
-            f->address = rd64(u, off + VTD_FRCD_OFF_LO) & VTD_ADDR_MASK;
+            uint64_t lo = rd64(u, off + VTD_FRCD_OFF_LO);
             f->source = VTD_FRCD_HI_SID(hi);
             f->segment = dmar.units[i].segment;
             f->reason = VTD_FRCD_HI_FR(hi);
+            /* An interrupt-remapping fault names the table entry, not a
+             * page: report its index (the IRQ number). */
+            bool ir = f->reason >= VTD_FR_IR_FIRST && f->reason <= VTD_FR_IR_LAST;
+            f->address = ir ? VTD_FRCD_LO_IR_INDEX(lo) : lo & VTD_ADDR_MASK;
             f->read = (hi & VTD_FRCD_HI_TYPE_READ) != 0;
             f->overflow = overflow;
             wr64(u, off + VTD_FRCD_OFF_HI, VTD_FRCD_HI_F); /* RW1C: the slot is free again */

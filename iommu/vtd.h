@@ -97,4 +97,20 @@ bool vtd_next_fault(struct vtd_fault *f);
  * unmasked, so masking loses nothing. */
 void vtd_fault_events(bool enable, uint8_t vector, uint32_t apic_id);
 
+/* ---- Interrupt remapping (arch/x86_64/irq_objects.c) ---- */
+
+/* On when every unit has it, with queued invalidation, and every IOAPIC
+ * is in a unit's device scope; turned on at boot for all units at once. */
+bool vtd_ir_enabled(void);
+/* Entries use 32-bit x2APIC destinations (IRTA.EIME). */
+bool vtd_ir_x2apic(void);
+/* Entries in the table (0 when remapping is off). */
+uint32_t vtd_ir_entries(void);
+/* The source id IOAPIC `ioapic_id` sends with (DMAR device scope). */
+bool vtd_ir_ioapic_source(uint8_t ioapic_id, uint16_t *sid);
+/* Writes entry `index` (lo without VTD_IRTE_LO_P: clears it) and
+ * invalidates the interrupt entry cache for it on every unit before it
+ * returns. */
+void vtd_ir_set(uint32_t index, uint64_t lo, uint64_t hi);
+
 #endif

@@ -188,6 +188,53 @@
 #define VTD_IRTA_EIME (UINT64_C(1) << 11)
 #define VTD_IRTA_S(s) ((uint64_t)((s)&0xfu))
 #define VTD_IRTE_LEN  16
+/* The table size this kernel uses: S = 7, 256 entries, one page. */
+#define VTD_IRTA_S_ONE_PAGE 7u
+#define VTD_IRT_ENTRIES     (1u << (VTD_IRTA_S_ONE_PAGE + 1))
+
+/* ---- 9.10 Interrupt remapping table entry (remapped format, 128 bits) --- */
+
+#define VTD_IRTE_LO_P            (UINT64_C(1) << 0) /* present */
+#define VTD_IRTE_LO_FPD          (UINT64_C(1) << 1) /* fault processing disable */
+#define VTD_IRTE_LO_DM_LOGICAL   (UINT64_C(1) << 2)
+#define VTD_IRTE_LO_RH           (UINT64_C(1) << 3) /* redirection hint */
+#define VTD_IRTE_LO_TM_LEVEL     (UINT64_C(1) << 4)
+#define VTD_IRTE_LO_DLM_FIXED    (UINT64_C(0) << 5) /* delivery mode, bits 7:5 */
+#define VTD_IRTE_LO_DLM_MASK     (UINT64_C(7) << 5)
+#define VTD_IRTE_LO_AVAIL_MASK   (UINT64_C(0xf) << 8)
+#define VTD_IRTE_LO_IM_POSTED    (UINT64_C(1) << 15) /* 0: remapped format */
+#define VTD_IRTE_LO_VECTOR(v)    ((uint64_t)((v)&0xffu) << 16)
+#define VTD_IRTE_LO_VECTOR_OF(l) ((unsigned)(((l) >> 16) & 0xffu))
+/* Destination, bits 63:32: the 32-bit x2APIC id with IRTA.EIME, else the
+ * 8-bit xAPIC id in bits 47:40. */
+#define VTD_IRTE_LO_DST_X2APIC(id) ((uint64_t)(uint32_t)(id) << 32)
+#define VTD_IRTE_LO_DST_XAPIC(id)  ((uint64_t)((id)&0xffu) << 40)
+#define VTD_IRTE_LO_DST_OF(l)      ((uint32_t)((l) >> 32))
+/* Bits that must be zero in a remapped-format entry (14:12, 31:24). */
+#define VTD_IRTE_LO_RESERVED        (UINT64_C(0x7) << 12 | UINT64_C(0xff) << 24)
+#define VTD_IRTE_XAPIC_DST_RESERVED (UINT64_C(0xff) << 32 | UINT64_C(0xffff) << 48)
+
+#define VTD_IRTE_HI_SID(s)   ((uint64_t)((s)&0xffffu))
+#define VTD_IRTE_HI_SQ(q)    ((uint64_t)((q)&0x3u) << 16) /* which SID bits to compare */
+#define VTD_IRTE_HI_SVT_NONE (UINT64_C(0) << 18)
+#define VTD_IRTE_HI_SVT_SID  (UINT64_C(1) << 18) /* requester id must equal SID (under SQ) */
+#define VTD_IRTE_HI_SVT_BUS  (UINT64_C(2) << 18) /* requester bus in [SID low, SID high] */
+#define VTD_IRTE_HI_SVT_MASK (UINT64_C(3) << 18)
+#define VTD_IRTE_HI_RESERVED (~UINT64_C(0xfffff))
+#define VTD_IRTE_SQ_ALL_BITS 0u
+
+/* ---- 5.1.2.2 / 5.1.5.1 Remappable-format interrupt requests --------------- */
+
+/* MSI address: 0xfee in 31:20, handle[14:0] in 19:5, format in 4, SHV in
+ * 3, handle[15] in 2. The data is the subhandle when SHV is set (this
+ * kernel never sets it: data 0). */
+#define VTD_MSI_ADDRESS_BASE       UINT64_C(0xfee00000)
+#define VTD_MSI_ADDRESS_REMAPPABLE (UINT64_C(1) << 4)
+#define VTD_MSI_ADDRESS_SHV        (UINT64_C(1) << 3)
+#define VTD_MSI_HANDLE_LOW_SHIFT   5
+#define VTD_MSI_HANDLE_LOW_MASK    0x7fffu
+#define VTD_MSI_HANDLE_HIGH_SHIFT  2
+#define VTD_MSI_HANDLE_HIGH_BIT    15
 
 /* ---- 9.1/9.3 Root and context entries (legacy mode, 16 bytes each) ------ */
 
@@ -274,5 +321,14 @@
 #define VTD_FR_WRITE_DENIED        0x5u
 #define VTD_FR_READ_DENIED         0x6u
 #define VTD_FR_PTE_INVALID         0x7u
+/* Interrupt-remapping faults (0x20-0x26; the record's address field then
+ * holds the interrupt index in bits 63:48). */
+#define VTD_FR_IR_FIRST             0x20u
+#define VTD_FR_IR_INDEX_OVER        0x21u
+#define VTD_FR_IR_ENTRY_NOT_PRESENT 0x22u
+#define VTD_FR_IR_COMPAT_BLOCKED    0x25u
+#define VTD_FR_IR_SOURCE_ID         0x26u
+#define VTD_FR_IR_LAST              0x2fu
+#define VTD_FRCD_LO_IR_INDEX(lo)    ((unsigned)((lo) >> 48))
 
 #endif

@@ -282,7 +282,8 @@ bool boot_root_task(const struct mb2_boot *boot, unsigned cpus,
     info->ioport_last = IOPORT_LAST;
     /* Before the memory is handed over: mapping may need page tables. */
     add_modules(boot, pml4, info, m);
-    info->features = vmx_usable() ? ATOLL_BOOTINFO_FEATURE_VMX : 0;
+    info->features = (vmx_usable() ? ATOLL_BOOTINFO_FEATURE_VMX : 0) |
+                     (vtd_ir_enabled() ? ATOLL_BOOTINFO_FEATURE_IRQ_REMAP : 0);
     struct untyped_builder b = {
         .slots = slots,
         .info = info,

@@ -8,6 +8,7 @@ $(call host_test,test_dmar,tests/unit/test_dmar.c tests/unit/check.c tests/unit/
 	tests/unit/fake_mem.c tests/unit/acpi_builder.c tests/unit/dmar_builder.c \
 	tests/unit/testdata.c arch/x86_64/acpi.c iommu/dmar.c)
 $(call host_test,test_iopt,tests/unit/test_iopt.c tests/unit/check.c iommu/iopt.c)
+$(call host_test,test_irte,tests/unit/test_irte.c tests/unit/check.c iommu/irte.c)
 $(call host_fuzzer,fuzz_dmar,tests/fuzz/fuzz_dmar.c tests/unit/host_log.c iommu/dmar.c)
 
 .PHONY: fuzz-corpus-dmar

@@ -1,4 +1,5 @@
 #include "ioapic.h"
+#include "iommu/irte.h"
 #include "ioapic_regs.h"
 #include "paging.h"
 #include "pic8259.h"
@@ -7,6 +8,7 @@
 
 struct ioapic {
     volatile uint32_t *regs;
+    uint8_t id; /* the MADT's I/O APIC id: the DMAR names it by this */
     uint32_t gsi_base;
     uint32_t pins;
 };
@@ -64,6 +66,7 @@ void ioapic_init(const struct acpi_info *acpi)
             continue;
         }
         io->gsi_base = acpi->ioapics[i].gsi_base;
+        io->id = acpi->ioapics[i].id;
         uint32_t version = ioapic_read(io, IOAPIC_REG_VERSION);
         io->pins =
             ((version >> IOAPIC_VERSION_MAX_REDIR_SHIFT) & IOAPIC_VERSION_MAX_REDIR_MASK) + 1;
@@ -86,6 +89,16 @@ static struct ioapic *find_ioapic(uint32_t gsi, uint32_t *pin)
     return NULL;
 }
 
+static bool active_low(uint16_t inti_flags)
+{
+    return (inti_flags & MPS_INTI_POLARITY_MASK) == MPS_INTI_POLARITY_ACTIVE_LOW;
+}
+
+static bool level_triggered(uint16_t inti_flags)
+{
+    return (inti_flags & MPS_INTI_TRIGGER_MASK) == MPS_INTI_TRIGGER_LEVEL;
+}
+
 bool ioapic_route_gsi(uint32_t gsi, uint8_t vector, uint32_t dest, uint16_t inti_flags)
 {
     uint32_t pin;
@@ -93,12 +106,33 @@ bool ioapic_route_gsi(uint32_t gsi, uint8_t vector, uint32_t dest, uint16_t inti
     if (!io || dest > 0xff)
         return false; /* physical destination mode reaches APIC ids < 256 */
     uint64_t entry = vector | IOAPIC_REDIR_FIXED | ((uint64_t)dest << IOAPIC_REDIR_DEST_SHIFT);
-    if ((inti_flags & MPS_INTI_POLARITY_MASK) == MPS_INTI_POLARITY_ACTIVE_LOW)
+    if (active_low(inti_flags))
         entry |= IOAPIC_REDIR_ACTIVE_LOW;
-    if ((inti_flags & MPS_INTI_TRIGGER_MASK) == MPS_INTI_TRIGGER_LEVEL)
+    if (level_triggered(inti_flags))
         entry |= IOAPIC_REDIR_LEVEL;
     write_redirection(io, pin, entry);
     return true;
+}
+
+bool ioapic_route_gsi_remapped(uint32_t gsi, uint32_t index, uint8_t vector, uint16_t inti_flags)
+{
+    uint32_t pin;
+    struct ioapic *io = find_ioapic(gsi, &pin);
+    if (!io)
+        return false;
+    write_redirection(io, pin,
+                      irte_ioapic_redirection(index, vector, level_triggered(inti_flags),
+                                              active_low(inti_flags)));
+    return true;
+}
+
+bool ioapic_id_of_gsi(uint32_t gsi, uint8_t *id)
+{
+    uint32_t pin;
+    const struct ioapic *io = find_ioapic(gsi, &pin);
+    if (io)
+        *id = io->id;
+    return io != NULL;
 }
 
 bool ioapic_route_isa(uint8_t irq, uint8_t vector, uint32_t dest)

@@ -13,6 +13,11 @@ void ioapic_init(const struct acpi_info *acpi);
  * APIC id `dest`; returns false if no IOAPIC serves its GSI. */
 bool ioapic_route_isa(uint8_t irq, uint8_t vector, uint32_t dest);
 bool ioapic_route_gsi(uint32_t gsi, uint8_t vector, uint32_t dest, uint16_t inti_flags);
+/* The same in remappable format (VT-d 5.1.5.1): the entry names
+ * interrupt-remapping entry `index`, which says where it goes. */
+bool ioapic_route_gsi_remapped(uint32_t gsi, uint32_t index, uint8_t vector, uint16_t inti_flags);
+/* The MADT id of the IOAPIC that serves `gsi`. */
+bool ioapic_id_of_gsi(uint32_t gsi, uint8_t *id);
 void ioapic_mask_gsi(uint32_t gsi);
 void ioapic_mask_isa(uint8_t irq);
 /* Sets or clears only the mask bit of a routed GSI, keeping its vector, so

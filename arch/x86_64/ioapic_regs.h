@@ -19,6 +19,14 @@
 #define IOAPIC_REDIR_LEVEL      (1ull << 15)
 #define IOAPIC_REDIR_MASKED     (1ull << 16)
 #define IOAPIC_REDIR_DEST_SHIFT 56
+/* Remappable format (VT-d 5.1.5.1): bit 48 set, interrupt index bits 14:0
+ * in 63:49 and bit 15 in bit 11 (where the destination mode was); the
+ * vector and trigger mode stay and must match the IRTE's. */
+#define IOAPIC_REDIR_REMAPPABLE       (1ull << 48)
+#define IOAPIC_REDIR_INDEX_LOW_SHIFT  49
+#define IOAPIC_REDIR_INDEX_LOW_MASK   0x7fffull
+#define IOAPIC_REDIR_INDEX_HIGH_SHIFT 11
+#define IOAPIC_REDIR_INDEX_HIGH_BIT   15
 
 /* MPS INTI flags carried by MADT interrupt source overrides (ACPI 6.5
  * table 5.50): polarity bits 0-1, trigger bits 2-3. */

@@ -24,6 +24,9 @@
 #include "trap.h"
 #include "../../kernel/ipc.h"
 #include "../../kernel/objects.h"
+#include "../../iommu/irte.h"
+#include "../../iommu/vtd.h"
+#include "../../iommu/vtd_regs.h"
 #include "../../kernel/cap/cspace.h"
 #include "../../kernel/cap/delete.h"
 #include "../../kernel/cap/mdb.h"
@@ -35,6 +38,8 @@
 
 _Static_assert(ATOLL_IRQ_VECTOR_FIRST >= VEC_IRQ_BASE, "device vectors above the 8259s' range");
 _Static_assert(ATOLL_IRQ_VECTOR_LAST < VEC_LAPIC_TIMER, "device vectors below the kernel's");
+/* With interrupt remapping, IRQ n uses remapping-table entry n. */
+_Static_assert(IRQ_COUNT <= VTD_IRT_ENTRIES, "one remapping entry per device vector");
 
 enum irq_source {
     IRQ_FREE = 0,
@@ -153,6 +158,9 @@ void irq_handler_finalise(const struct cap *cap, bool final)
     struct irq_entry *e = &irqs[irq];
     if (e->source == IRQ_IOAPIC)
         ioapic_mask_gsi(e->gsi);
+    /* The entry goes (and is invalidated) before the vector can be
+     * issued again: a device that was not told to stop is blocked. */
+    vtd_ir_set((uint32_t)irq, 0, 0);
     e->line_live = false;
     set_awaiting_ack(e, false);
     /* seL4 deletingIRQHandler does the same (cteDeleteOne of the IRQ node
@@ -192,6 +200,9 @@ struct irq_get {
     uint8_t pci_bus, pci_device, pci_function;
     uint16_t msi_vector_index;
     uint64_t msi_handle;
+    /* With interrupt remapping: the entry that will be written. */
+    bool remapped;
+    uint64_t irte_lo, irte_hi;
 };
 
 static bool free_irq(uint64_t *out)
@@ -229,10 +240,31 @@ static bool msi_issued(const struct irq_get *g)
 static struct atoll_error_detail decode_vector(struct irq_get *g)
 {
     g->apic_id = percpu_area[0].apic_id;
-    if (g->apic_id > APIC_ID_XAPIC_MAX)
+    bool wide_ids = vtd_ir_enabled() && vtd_ir_x2apic();
+    if (g->apic_id > APIC_ID_XAPIC_MAX && !wide_ids)
         return cap_error(ATOLL_ERR_ILLEGAL_OPERATION, 0);
     if (!free_irq(&g->irq))
         return cap_error(ATOLL_ERR_NOT_ENOUGH_MEMORY, 0);
+    g->remapped = vtd_ir_enabled();
+    if (!g->remapped)
+        return cap_ok();
+    /* The only requester the entry accepts: the IOAPIC of the line, or
+     * the PCI function the MSI was issued for. */
+    struct irte_params p = {
+        .vector = vector_of(g->irq),
+        .apic_id = g->apic_id,
+        .x2apic = wide_ids,
+        .level = g->source == IRQ_IOAPIC &&
+                 (g->inti_flags & MPS_INTI_TRIGGER_MASK) == MPS_INTI_TRIGGER_LEVEL,
+    };
+    uint8_t ioapic_id;
+    if (g->source == IRQ_MSI)
+        p.source_id = (uint16_t)(g->pci_bus << 8 | g->pci_device << 3 | g->pci_function);
+    else if (!ioapic_id_of_gsi(g->gsi, &ioapic_id) ||
+             !vtd_ir_ioapic_source(ioapic_id, &p.source_id))
+        return cap_error(ATOLL_ERR_ILLEGAL_OPERATION, 0); /* excluded by vtd.c at boot */
+    if (!irte_encode(&p, &g->irte_lo, &g->irte_hi))
+        return cap_error(ATOLL_ERR_ILLEGAL_OPERATION, 0);
     return cap_ok();
 }
 
@@ -345,13 +377,22 @@ static void perform_irq_get(const struct irq_get *g, uint64_t *reply, size_t *re
     e->msi_vector_index = g->msi_vector_index;
     e->msi_handle = g->msi_handle;
     trap_set_handler(vector_of(g->irq), irq_deliver);
+    if (g->remapped)
+        vtd_ir_set((uint32_t)g->irq, g->irte_lo, g->irte_hi);
     if (g->source == IRQ_IOAPIC) {
         /* Programmed, then masked until a notification is bound; an
          * interrupt raised in between is dropped by irq_deliver. */
-        ioapic_route_gsi(g->gsi, vector_of(g->irq), g->apic_id, g->inti_flags);
+        if (g->remapped)
+            ioapic_route_gsi_remapped(g->gsi, (uint32_t)g->irq, vector_of(g->irq), g->inti_flags);
+        else
+            ioapic_route_gsi(g->gsi, vector_of(g->irq), g->apic_id, g->inti_flags);
         ioapic_set_gsi_masked(g->gsi, true);
         reply[0] = g->gsi;
         *reply_length = ATOLL_IRQ_GET_IOAPIC_REPLY;
+    } else if (g->remapped) {
+        reply[0] = irte_msi_address((uint32_t)g->irq);
+        reply[1] = irte_msi_data();
+        *reply_length = ATOLL_IRQ_GET_MSI_REPLY;
     } else {
         reply[0] = ATOLL_MSI_ADDRESS_BASE | ((uint64_t)g->apic_id << ATOLL_MSI_ADDRESS_DEST_SHIFT);
         reply[1] = vector_of(g->irq);

@@ -47,6 +47,12 @@
 #define MSI_BUS   0
 #define MSI_DEV   3
 #define MSI_FN    0
+/* VT-d 5.1.2.2: remappable-format MSI address bits. */
+#define MSI_ADDRESS_REMAPPABLE (UINT64_C(1) << 4)
+#define MSI_ADDRESS_SHV        (UINT64_C(1) << 3)
+
+/* The kernel hands out remappable MSI pairs (bootinfo feature). */
+static bool irq_remapping;
 
 static uint64_t next_slot;
 static uint64_t untyped;
@@ -453,17 +459,32 @@ static void test_msi(void)
     struct atoll_error_detail e = irq_get_msi(a, MSI_DEV, 0);
     TEST_EQ("irq.get_msi_ok", e.code, ATOLL_OK);
     uint64_t address = e.argument, data = e.value0;
-    test_result("irq.msi_address_is_fee_with_destination",
-                (address & ~UINT64_C(0xff000)) == ATOLL_MSI_ADDRESS_BASE,
-                "expected 0xfee00000 | apic id << 12, got 0x%lx", address);
-    test_result("irq.msi_data_is_a_device_vector_fixed_edge",
-                data >= ATOLL_IRQ_VECTOR_FIRST && data <= ATOLL_IRQ_VECTOR_LAST,
-                "expected a vector in 0x%x-0x%x, got 0x%lx", ATOLL_IRQ_VECTOR_FIRST,
-                ATOLL_IRQ_VECTOR_LAST, data);
-    e = irq_get_msi(b, MSI_DEV, 1);
-    test_result("irq.second_msi_gets_another_vector", e.code == ATOLL_OK && e.value0 != data,
-                "expected OK and a vector other than 0x%lx, got %lu, 0x%lx", data, e.code,
-                e.value0);
+    if (irq_remapping) {
+        /* VT-d remappable format: 0xfee, the entry's handle, bit 4 set,
+         * no subhandle; the data is not used. */
+        test_result("irq.msi_address_is_remappable_format",
+                    (address & UINT64_C(0xfff00000)) == ATOLL_MSI_ADDRESS_BASE &&
+                        (address & MSI_ADDRESS_REMAPPABLE) != 0 && (address & MSI_ADDRESS_SHV) == 0,
+                    "expected 0xfee00000 | handle << 5 | 0x10, got 0x%lx", address);
+        TEST_EQ("irq.msi_data_is_zero_when_remapped", data, 0);
+        e = irq_get_msi(b, MSI_DEV, 1);
+        test_result("irq.second_msi_gets_another_handle",
+                    e.code == ATOLL_OK && e.argument != address,
+                    "expected OK and an address other than 0x%lx, got %lu, 0x%lx", address, e.code,
+                    e.argument);
+    } else {
+        test_result("irq.msi_address_is_fee_with_destination",
+                    (address & ~UINT64_C(0xff000)) == ATOLL_MSI_ADDRESS_BASE,
+                    "expected 0xfee00000 | apic id << 12, got 0x%lx", address);
+        test_result("irq.msi_data_is_a_device_vector_fixed_edge",
+                    data >= ATOLL_IRQ_VECTOR_FIRST && data <= ATOLL_IRQ_VECTOR_LAST,
+                    "expected a vector in 0x%x-0x%x, got 0x%lx", ATOLL_IRQ_VECTOR_FIRST,
+                    ATOLL_IRQ_VECTOR_LAST, data);
+        e = irq_get_msi(b, MSI_DEV, 1);
+        test_result("irq.second_msi_gets_another_vector", e.code == ATOLL_OK && e.value0 != data,
+                    "expected OK and a vector other than 0x%lx, got %lu, 0x%lx", data, e.code,
+                    e.value0);
+    }
     e = irq_get_msi(s, MSI_DEV, 0);
     test_result("irq.same_msi_twice_is_revoke_first",
                 e.code == ATOLL_ERR_REVOKE_FIRST && e.argument == ATOLL_IRQ_MSI_ARG_VECTOR_INDEX,
@@ -499,6 +520,7 @@ static void test_msi(void)
 
 void tests_irq(const struct atoll_bootinfo *bi)
 {
+    irq_remapping = (bi->features & ATOLL_BOOTINFO_FEATURE_IRQ_REMAP) != 0;
     next_slot = bi->empty_first + 3072;
     for (uint64_t i = 0; i < bi->untyped_count; i++) {
         if (bi->untyped[i].size_bits > UT_BITS && !bi->untyped[i].is_device) {

@@ -76,5 +76,9 @@ struct atoll_bootinfo {
 
 /* Bits of `features`. */
 #define ATOLL_BOOTINFO_FEATURE_VMX (UINT64_C(1) << 0) /* VT-x is on: VCPUs can be made */
+/* VT-d interrupt remapping is on: IRQControl_GetMSI returns remappable-format
+ * address/data pairs, and each accepts only the PCI function it was issued
+ * for (atoll/irq.h). */
+#define ATOLL_BOOTINFO_FEATURE_IRQ_REMAP (UINT64_C(1) << 1)
 
 #endif

@@ -35,13 +35,23 @@
  * of 0 would make a pending interrupt invisible to Poll: SetNotification
  * therefore requires a badged capability (mint one per IRQ).
  *
- * MSI without interrupt remapping: the address/data pair that GetMSI
- * returns is the plain xAPIC format, and the kernel does not check which
- * device writes it; any bus master can raise any vector. Interrupt
- * remapping with source-id checks comes with VT-d (issue 6) and will make
- * these pairs remappable-format handles for the function named at Get.
- * A released MSI vector may also still be raised by a device that was not
- * told to stop: disable MSI in the device before deleting its handler. */
+ * With VT-d interrupt remapping (bootinfo feature
+ * ATOLL_BOOTINFO_FEATURE_IRQ_REMAP: every remapping unit has it and every
+ * IOAPIC is in a unit's device scope) each handler has its own
+ * remapping-table entry that names its vector and core and accepts only
+ * one requester: the PCI function named at GetMSI, or the IOAPIC of the
+ * line. GetMSI then returns a remappable-format pair (address 0xfee00000 |
+ * handle << 5 | 0x10, data 0); a device that sends another function's
+ * pair is blocked by the unit (fault reason 0x26 where the unit records
+ * it), and compatibility-format MSIs are blocked altogether. Deleting the
+ * last handler capability clears and invalidates the entry, so a device
+ * that was not told to stop cannot raise the vector's next owner.
+ *
+ * Without interrupt remapping the pair is the plain xAPIC format, and the
+ * kernel cannot check which device writes it: any bus master can raise
+ * any vector, and a released MSI vector may still be raised by a device
+ * that was not told to stop. Disable MSI in the device before deleting
+ * its handler. */
 #ifndef ATOLL_ABI_IRQ_H
 #define ATOLL_ABI_IRQ_H
 
@@ -67,7 +77,7 @@ enum atoll_irq_control_label {
      *   RANGE_ERROR TRIGGER, POLARITY, ISA   a value other than 0 or 1
      *   ILLEGAL_OPERATION  no IOAPIC at all, or the bootstrap core's APIC
      *                      id is above 255 (unreachable without interrupt
-     *                      remapping)
+     *                      remapping in x2APIC mode)
      *   REVOKE_FIRST IRQ   the GSI is already issued
      *   NOT_ENOUGH_MEMORY  no free vector (value0 0) */
     ATOLL_IRQ_CONTROL_GET_IOAPIC = ATOLL_IRQ_CONTROL_FIRST + 0,
@@ -75,10 +85,11 @@ enum atoll_irq_control_label {
      * (segment 0; a PCI segment word may be appended later). The kernel
      * allocates the CPU vector. Reply: word 0 the MSI address,
      * word 1 the MSI data to program into the device (MSI capability or
-     * MSI-X table entry VECTOR_INDEX): address 0xfee00000 | apic_id << 12
-     * (fixed delivery, physical destination), data = the vector (edge,
-     * fixed). HANDLE is the caller's own tag, kept with the handler for
-     * interrupt remapping later. Errors: TRUNCATED_MESSAGE,
+     * MSI-X table entry VECTOR_INDEX), exactly as given: without
+     * interrupt remapping address 0xfee00000 | apic_id << 12 (fixed
+     * delivery, physical destination), data = the vector (edge, fixed);
+     * with it, a remappable-format pair (see above). HANDLE is the
+     * caller's own tag, kept with the handler. Errors: TRUNCATED_MESSAGE,
      * FAILED_LOOKUP, DELETE_FIRST and NOT_ENOUGH_MEMORY as for GET_IOAPIC,
      * and:
      *   RANGE_ERROR BUS/DEVICE/FUNCTION/VECTOR_INDEX   bus > 255,
