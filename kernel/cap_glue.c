@@ -7,7 +7,9 @@
 #include "thread.h"
 #include "cap/platform.h"
 #include "../arch/x86_64/cpu.h"
+#include "klock.h"
 #include "../arch/x86_64/irq_objects.h"
+#include "../arch/x86_64/lapic.h"
 #include "../arch/x86_64/paging.h"
 #include "../arch/x86_64/x86.h"
 #include "../arch/x86_64/trap.h"
@@ -26,6 +28,43 @@ _Noreturn void cap_assert_failed(const char *file, int line, const char *express
     kprintf_emergency("atoll: kernel bug: capability invariant \"%s\" failed at %s:%d\n",
                       expression, file, line);
     system_stop(1);
+}
+
+/* ---- Preemption points of Delete and Revoke (kernel/cap/delete.h) ---- */
+
+/* Units of work between two looks at the hardware (eight IRR reads). */
+#define PREEMPT_CHECK_INTERVAL 8u
+
+static unsigned work_since_check;
+static unsigned forced_every, forced_since; /* debug: stop every nth point */
+static uint64_t preemptions;
+
+bool cap_preemption_point(void)
+{
+    bool stop;
+    if (forced_every != 0) {
+        stop = ++forced_since >= forced_every;
+        if (stop)
+            forced_since = 0;
+    } else {
+        if (++work_since_check < PREEMPT_CHECK_INTERVAL)
+            return false;
+        work_since_check = 0;
+        /* An interrupt (a budget timer, a device) or another core that
+         * waits for the kernel lock: the call is restarted once it has
+         * been served. */
+        stop = lapic_interrupt_pending() || kernel_lock_contended();
+    }
+    if (stop)
+        preemptions++;
+    return stop;
+}
+
+uint64_t cap_preemption_debug(uint64_t force_every)
+{
+    forced_every = force_every > UINT32_MAX ? UINT32_MAX : (unsigned)force_every;
+    forced_since = 0;
+    return preemptions;
 }
 
 struct tcb *tcb_from_cap(const struct cap *c)

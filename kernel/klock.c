@@ -66,6 +66,13 @@ void kernel_lock_start_timing(void)
     kernel_lock_statistics.acquisitions++;
 }
 
+bool kernel_lock_contended(void)
+{
+    unsigned next = atomic_load_explicit(&kernel_big_lock.next, memory_order_relaxed);
+    unsigned serving = atomic_load_explicit(&kernel_big_lock.serving, memory_order_relaxed);
+    return next - serving > 1;
+}
+
 bool kernel_lock_held_here(void)
 {
     return kernel_lock_owner == this_cpu()->index;

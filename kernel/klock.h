@@ -23,6 +23,8 @@ struct kernel_lock_stats {
     uint64_t untimed_holds; /* further acquisitions, by the fast path: not timed */
 };
 void kernel_lock_stats(struct kernel_lock_stats *out);
+/* Another core waits for the lock (its ticket is taken). */
+bool kernel_lock_contended(void);
 
 /* For the IPC fast path (kernel/fastpath.c), whose hold is short, bounded
  * and measured by `make bench`: the same lock, inline, without the TSC

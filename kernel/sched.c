@@ -47,9 +47,6 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-/* SYSCALL is 0F 05: a system call is restarted by moving RIP back over it
- * (its registers are untouched until it is performed). */
-#define SYSCALL_INSTRUCTION_BYTES 2
 
 struct core_sched sched_cores[MAX_CPUS]; /* sched_core.h */
 static struct core_sched *const cores = sched_cores;

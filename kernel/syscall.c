@@ -6,6 +6,7 @@
 #include "console.h"
 #include "fastpath.h"
 #include "boot_root.h"
+#include "cap_glue.h"
 #include "ipc.h"
 #include "objects.h"
 #include "tcb.h"
@@ -91,6 +92,10 @@ static bool gather_message(struct tcb *t, const struct trap_frame *f, struct inv
     return true;
 }
 
+/* invoke_object's answer for an invocation that stopped at a preemption
+ * point: it is restarted, never reported (no error code is this large). */
+#define INVOCATION_RESTART UINT64_MAX
+
 static struct atoll_error_detail invoke_object(struct tcb *caller, struct cap_slot *slot,
                                                const struct invocation *inv, uint64_t *reply,
                                                size_t *reply_length)
@@ -132,8 +137,8 @@ static struct atoll_error_detail invoke_object(struct tcb *caller, struct cap_sl
         struct cnode_invocation c;
         e = cnode_decode(inv->label, &slot->cap, inv->words, inv->length, inv->extra,
                          inv->extra_count, &c);
-        if (!cap_failed(&e))
-            cnode_perform(&c);
+        if (!cap_failed(&e) && !cnode_perform(&c))
+            e.code = INVOCATION_RESTART;
         return e;
     }
     case CAP_FRAME_4K:
@@ -205,6 +210,13 @@ static void handle_send(struct tcb *t, struct trap_frame *f, bool blocking, bool
         return;
     size_t reply_length;
     struct atoll_error_detail e = invoke_object(t, slot, &inv, reply, &reply_length);
+    if (e.code == INVOCATION_RESTART) {
+        /* Stopped at a preemption point: the same system call runs again
+         * when the thread next runs, after whatever made it stop
+         * (interrupts are taken as soon as it is back in user mode). */
+        f->rip -= SYSCALL_INSTRUCTION_BYTES;
+        return;
+    }
     if (is_call && t->state == THREAD_RUNNABLE)
         set_reply(t, &e, reply, reply_length);
 }
@@ -361,6 +373,10 @@ _Noreturn void syscall_general(struct trap_frame *f)
         f->r8 = n.reply_recvs;
         break;
     }
+    case ATOLL_SYS_DEBUG_PREEMPTION:
+        f->rdx = cap_preemption_debug(f->rdi);
+        f->rax = ATOLL_OK;
+        break;
     case ATOLL_SYS_DEBUG_EXIT:
         kprintf("atoll: thread %s exited with status %lu\n", self->name, f->rdi);
         thread_stop(self, THREAD_EXITED);

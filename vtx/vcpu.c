@@ -9,6 +9,7 @@
 #include "vmx_msr.h"
 #include "../arch/x86_64/cpu.h"
 #include "../arch/x86_64/layout.h"
+#include "../arch/x86_64/syscall.h"
 #include "../arch/x86_64/msr.h"
 #include "../arch/x86_64/paging.h"
 #include "../arch/x86_64/timer.h"
@@ -18,8 +19,6 @@
 #include "atoll/ipc.h"
 #include "atoll/syscall.h"
 
-/* SYSCALL is 0F 05: moving RIP back over it runs the call again. */
-#define SYSCALL_INSTRUCTION_BYTES 2
 /* VPIDs are 16 bits; 0 is the host's (SDM Vol. 3C 28.1). */
 #define VPID_COUNT     65536u
 #define VPID_WORD_BITS 64u

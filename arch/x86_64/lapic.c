@@ -29,6 +29,14 @@ void lapic_write(uint32_t reg, uint32_t value)
         xapic_regs[reg / 4] = value;
 }
 
+bool lapic_interrupt_pending(void)
+{
+    for (uint32_t i = 0; i < LAPIC_IRR_REGS; i++)
+        if (lapic_read(LAPIC_IRR + i * LAPIC_IRR_STRIDE) != 0)
+            return true;
+    return false;
+}
+
 bool lapic_is_x2apic(void)
 {
     return x2apic;

@@ -18,6 +18,9 @@ void lapic_eoi(void);
  * false if the previous IPI never left (xAPIC delivery-status bit stuck). */
 bool lapic_send_ipi(uint32_t dest, uint32_t icr_low);
 void lapic_send_nmi_all_but_self(void);
+/* Some interrupt is waiting in this core's IRR (IF is clear in the
+ * kernel): a long operation should make way. */
+bool lapic_interrupt_pending(void);
 /* Raw register access for the timer code. */
 uint32_t lapic_read(uint32_t reg);
 void lapic_write(uint32_t reg, uint32_t value);

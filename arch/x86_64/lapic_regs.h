@@ -10,6 +10,9 @@
 #define LAPIC_LDR           0x0d0
 #define LAPIC_DFR           0x0e0
 #define LAPIC_SVR           0x0f0
+#define LAPIC_IRR           0x200 /* 8 registers of 32 vectors each, 0x10 apart */
+#define LAPIC_IRR_STRIDE    0x010
+#define LAPIC_IRR_REGS      8
 #define LAPIC_ESR           0x280
 #define LAPIC_ICR_LOW       0x300
 #define LAPIC_ICR_HIGH      0x310

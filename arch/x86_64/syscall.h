@@ -3,6 +3,10 @@
 
 #include "trap.h"
 
+/* SYSCALL is 0F 05: a system call is restarted by moving RIP back over it
+ * (its registers are untouched until it is performed). */
+#define SYSCALL_INSTRUCTION_BYTES 2
+
 /* Enables SYSCALL on the calling core. */
 void syscall_init_cpu(void);
 

@@ -168,15 +168,13 @@ struct atoll_error_detail cnode_decode(uint64_t label, const struct cap *cnode,
     }
 }
 
-void cnode_perform(const struct cnode_invocation *inv)
+bool cnode_perform(const struct cnode_invocation *inv)
 {
     switch (inv->label) {
     case ATOLL_CNODE_REVOKE:
-        cap_revoke(inv->dest);
-        break;
+        return cap_revoke_preemptible(inv->dest);
     case ATOLL_CNODE_DELETE:
-        cap_delete(inv->dest);
-        break;
+        return cap_delete_preemptible(inv->dest);
     case ATOLL_CNODE_COPY:
     case ATOLL_CNODE_MINT:
         cap_insert(inv->src_cap, inv->src, inv->dest);
@@ -197,4 +195,5 @@ void cnode_perform(const struct cnode_invocation *inv)
     default:
         break;
     }
+    return true;
 }

@@ -4,10 +4,13 @@
  * Decode, then perform (shared/STYLE.md): cnode_decode() looks up every
  * slot and checks every argument without changing anything, and returns an
  * error or a complete cnode_invocation; cnode_perform() carries it out and
- * cannot fail. Nothing may change the capability space between the two. */
+ * cannot fail. Nothing may change the capability space between the two.
+ * Delete and Revoke may stop at a preemption point (delete.h): the caller
+ * then restarts the invocation, decode included. */
 #ifndef ATOLL_KERNEL_CAP_CNODE_H
 #define ATOLL_KERNEL_CAP_CNODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +33,7 @@ struct atoll_error_detail cnode_decode(uint64_t label, const struct cap *cnode,
                                        struct cap_slot *const *extra_caps, size_t extra_count,
                                        struct cnode_invocation *out);
 
-void cnode_perform(const struct cnode_invocation *inv);
+/* False when a Delete or Revoke was preempted and must be restarted. */
+bool cnode_perform(const struct cnode_invocation *inv);
 
 #endif

@@ -78,23 +78,26 @@ static void delete_one_level(struct cap_slot *slot)
     }
 }
 
-void cap_delete(struct cap_slot *slot)
+/* cap_delete; with `preemptible`, stops at a preemption point after each
+ * slot of a Zombie is emptied and returns false (the slot keeps the
+ * Zombie, with its count lowered: nothing is lost or done twice). */
+static bool delete_slot(struct cap_slot *slot, bool preemptible)
 {
     for (;;) {
         struct cap cap = slot->cap;
 
         if (cap_is_null(&cap))
-            return;
+            return true;
         if (cap_type(&cap) != CAP_ZOMBIE) {
             if (!finalise_slot(slot))
-                return;
+                return true;
             continue;
         }
 
         uint64_t remaining = cap_zombie_count(&cap);
         if (remaining == 0) {
             cap_mdb_remove(slot);
-            return;
+            return true;
         }
         struct cap_slot *top = cap_container_slots(&cap) + (remaining - 1);
         /* A Zombie inside its own object is emptied last, by the removal
@@ -109,17 +112,42 @@ void cap_delete(struct cap_slot *slot)
             CAP_ASSERT(cap_is_null(&top->cap));
         }
         cap_zombie_set_count(&slot->cap, remaining - 1);
+        if (preemptible && remaining > 1 && cap_preemption_point())
+            return false;
+    }
+}
+
+void cap_delete(struct cap_slot *slot)
+{
+    delete_slot(slot, false);
+}
+
+bool cap_delete_preemptible(struct cap_slot *slot)
+{
+    return delete_slot(slot, true);
+}
+
+/* Every deletion removes at least one node of the list, and the slot's
+ * children are always the nodes right after it. */
+static bool revoke_slot(struct cap_slot *slot, bool preemptible)
+{
+    for (;;) {
+        struct cap_slot *next = cap_mdb_next(slot);
+        if (next == NULL || !cap_is_parent_of(slot, next))
+            return true;
+        if (!delete_slot(next, preemptible))
+            return false;
+        if (preemptible && cap_preemption_point())
+            return false;
     }
 }
 
 void cap_revoke(struct cap_slot *slot)
 {
-    /* Every deletion removes at least one node of the list, and the slot's
-     * children are always the nodes right after it. */
-    for (;;) {
-        struct cap_slot *next = cap_mdb_next(slot);
-        if (next == NULL || !cap_is_parent_of(slot, next))
-            return;
-        cap_delete(next);
-    }
+    revoke_slot(slot, false);
+}
+
+bool cap_revoke_preemptible(struct cap_slot *slot)
+{
+    return revoke_slot(slot, true);
 }

@@ -15,9 +15,16 @@
  * counts as a child of its untyped, and its objects' final hooks have
  * already run.
  *
- * Neither operation can fail. Neither is preemptible yet: revoking a large
- * tree runs to completion under the kernel lock. The Zombie state is what a
- * later preemption point would resume from. */
+ * Neither operation can fail. The CNode invocations Delete and Revoke use
+ * the preemptible forms: after each unit of work (a slot of a dying object
+ * emptied, a child deleted) they ask cap_preemption_point() whether to
+ * stop, and the system call is restarted from the top later, as seL4
+ * does. What they leave is consistent: a revoke has deleted some children
+ * (the rest are still the slot's children), a delete leaves the slot's
+ * Zombie with fewer slots to go. A Zombie in a user-visible slot can only
+ * be deleted or revoked (cnode.c refuses every other use). The kernel's
+ * own calls (a TCB's or SC's bookkeeping slots, IRQ handler slots) use the
+ * forms that run to completion. */
 #ifndef ATOLL_KERNEL_CAP_DELETE_H
 #define ATOLL_KERNEL_CAP_DELETE_H
 
@@ -30,5 +37,10 @@ void cap_delete(struct cap_slot *slot);
 /* Deletes every descendant of the capability in `slot`, leaving it in
  * place (seL4 cteRevoke). */
 void cap_revoke(struct cap_slot *slot);
+
+/* The same, but stopping at a preemption point: true when done, false
+ * when preempted (call again to go on). */
+bool cap_delete_preemptible(struct cap_slot *slot);
+bool cap_revoke_preemptible(struct cap_slot *slot);
 
 #endif

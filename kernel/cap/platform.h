@@ -11,6 +11,7 @@
 #ifndef ATOLL_KERNEL_CAP_PLATFORM_H
 #define ATOLL_KERNEL_CAP_PLATFORM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Kernel pointer to the memory at physical address `paddr`. Only ever called
@@ -21,6 +22,13 @@ void *cap_phys_to_virt(uint64_t paddr);
 /* An internal invariant of the capability core does not hold: a kernel bug,
  * never a consequence of user input (user input is rejected by decode). */
 _Noreturn void cap_assert_failed(const char *file, int line, const char *expression);
+
+/* A preemption point of a long delete or revoke, called after each unit
+ * of work: true when the operation should stop here and be restarted
+ * (kernel: an interrupt is pending or another core waits for the kernel
+ * lock; host tests: on demand). Stopping leaves a consistent state that
+ * the restarted operation resumes from. */
+bool cap_preemption_point(void);
 
 #define CAP_ASSERT(e) ((e) ? (void)0 : cap_assert_failed(__FILE__, __LINE__, #e))
 

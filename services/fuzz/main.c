@@ -57,6 +57,9 @@ int main(uint64_t bootinfo);
 #define QUIET_CYCLES           UINT64_C(45000000)
 #define PROGRESS_CYCLES        UINT64_C(20000000000)
 #define SUPERVISOR_SPIN_CYCLES UINT64_C(20000)
+/* Forced preemption periods the epochs cycle through (0: natural). */
+#define PREEMPT_PERIODS 4
+
 /* An epoch ends after EPOCH_CALLS calls or this many cycles. */
 #define EPOCH_CYCLES UINT64_C(30000000000)
 
@@ -194,6 +197,12 @@ static uint64_t next_root_slot;
 static volatile uint64_t faults[FUZZ_WORKERS][8];
 static volatile uint64_t fault_restarts[FUZZ_WORKERS];
 static volatile uint64_t cap_faults[2][K_KINDS + 1];
+
+static uint64_t preemption(uint64_t force_every)
+{
+    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+    return atoll_syscall(ATOLL_SYS_DEBUG_PREEMPTION, force_every, 0, mr).mr[0];
+}
 
 static uint64_t stall_restarts, setup_errors, epochs;
 
@@ -922,6 +931,12 @@ int main(uint64_t bootinfo)
                 printf("fuzz: FAIL: invariant check after epoch %lu\n", epochs);
             clear_sandbox();
             seed();
+            /* Epochs take turns at stopping CNode Delete and Revoke at
+             * every first, second or third preemption point, or only for
+             * a reason (the other worker waiting for the kernel lock):
+             * the Zombies stopped deletes leave meet the other calls. */
+            uint64_t stops = preemption(epochs % PREEMPT_PERIODS);
+            printf("fuzz: epoch %lu: delete/revoke stopped %lu times so far\n", epochs, stops);
             start_workers();
             epoch_end = total_calls() + EPOCH_CALLS;
             epoch_start = rdtsc();

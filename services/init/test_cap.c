@@ -283,11 +283,81 @@ static void test_two_level_cspace(void)
     TEST_EQ("untyped.after_revoke_whole_memory_is_free_again", e.code, ATOLL_OK);
 }
 
+/* Sets the kernel's forced preemption period (0: natural); returns the
+ * number of stops of Delete and Revoke since boot. */
+static uint64_t preemption(uint64_t force_every)
+{
+    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+    return atoll_syscall(ATOLL_SYS_DEBUG_PREEMPTION, force_every, 0, mr).mr[0];
+}
+
+static uint64_t check_kernel(void)
+{
+    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+    return atoll_syscall(ATOLL_SYS_DEBUG_CHECK, 0, 0, mr).error;
+}
+
+/* This group's slots: [empty_first, empty_first + 512) (tests.h). */
+#define CAP_TEST_SLOTS 512
+#define PREEMPT_RADIX  10 /* a CNode of 1024 notifications */
+#define PREEMPT_COPIES 200
+
+/* Delete and Revoke stopped at every preemption point are restarted by
+ * the kernel (the system call runs again) until they are done, and end
+ * where they would have ended unstopped. */
+static void test_preemptible_delete_revoke(void)
+{
+    revoke(untyped_slot); /* test_two_level_cspace filled it */
+    uint64_t cn = alloc_slot(), ep = alloc_slot(), copies = next_free;
+    for (unsigned i = 0; i < PREEMPT_COPIES; i++)
+        alloc_slot();
+    bool ok = cn != 0 && next_free + 1 < last_free &&
+              retype(untyped_slot, ATOLL_OBJECT_CNODE, PREEMPT_RADIX, cn, 1).code == ATOLL_OK &&
+              retype(untyped_slot, ATOLL_OBJECT_ENDPOINT, 0, ep, 1).code == ATOLL_OK;
+    for (uint64_t at = 0; ok && at < (UINT64_C(1) << PREEMPT_RADIX); at += ATOLL_RETYPE_MAX_OBJECTS)
+        ok = atoll_untyped_retype(untyped_slot, ATOLL_OBJECT_NOTIFICATION, 0, ROOT, cn, DEPTH, at,
+                                  ATOLL_RETYPE_MAX_OBJECTS)
+                 .code == ATOLL_OK;
+    for (unsigned i = 0; ok && i < PREEMPT_COPIES; i++)
+        ok = copy(copies + i, ep, ATOLL_RIGHTS_ALL).code == ATOLL_OK;
+    test_result("preempt.setup", ok, "a CNode of %u notifications, %u endpoint copies",
+                1u << PREEMPT_RADIX, PREEMPT_COPIES);
+    if (!ok)
+        return;
+
+    uint64_t before = preemption(1);
+    TEST_EQ("preempt.revoke_stopped_at_every_point_ok", revoke(ep).code, ATOLL_OK);
+    uint64_t after_revoke = preemption(1);
+    unsigned left = 0;
+    for (unsigned i = 0; i < PREEMPT_COPIES; i++)
+        left += !slot_is_empty(copies + i);
+    TEST_EQ("preempt.revoke_removed_every_copy", left, 0);
+    test_result("preempt.revoke_was_restarted", after_revoke - before >= PREEMPT_COPIES - 1,
+                "%lu stops for %u copies", after_revoke - before, PREEMPT_COPIES);
+    TEST_EQ("preempt.delete_big_cnode_stopped_at_every_point_ok", del(cn).code, ATOLL_OK);
+    uint64_t after_delete = preemption(0);
+    test_result("preempt.delete_was_restarted",
+                after_delete - after_revoke >= (UINT64_C(1) << PREEMPT_RADIX) - 1,
+                "%lu stops for %u slots", after_delete - after_revoke, 1u << PREEMPT_RADIX);
+    test_result("preempt.slot_empty_after_delete", slot_is_empty(cn),
+                "the CNode slot is not empty");
+    TEST_EQ("preempt.kernel_invariants_hold", check_kernel(), ATOLL_OK);
+    printf("init: preemption: revoke of %u copies stopped %lu times, delete of a %u-slot CNode "
+           "%lu times; all restarted to completion\n",
+           PREEMPT_COPIES, after_revoke - before, 1u << PREEMPT_RADIX, after_delete - after_revoke);
+    TEST_EQ("preempt.untyped_revoke_ok", revoke(untyped_slot).code, ATOLL_OK);
+    TEST_EQ("preempt.whole_untyped_free_again",
+            retype(untyped_slot, ATOLL_OBJECT_UNTYPED, UNTYPED_MIN_BITS, alloc_slot(), 1).code,
+            ATOLL_OK);
+    revoke(untyped_slot);
+}
+
 void tests_cap(const struct atoll_bootinfo *bi)
 {
     test_bootinfo(bi);
     next_free = bi->empty_first;
-    last_free = bi->empty_last;
+    last_free = bi->empty_first + CAP_TEST_SLOTS < bi->empty_last ? bi->empty_first + CAP_TEST_SLOTS
+                                                                  : bi->empty_last;
     test_device_untyped(bi);
     test_boot_modules(bi);
     for (uint64_t i = 0; i < bi->untyped_count; i++) {
@@ -309,4 +379,5 @@ void tests_cap(const struct atoll_bootinfo *bi)
     test_retype_basics();
     test_cnode_ops();
     test_two_level_cspace();
+    test_preemptible_delete_revoke();
 }

@@ -432,6 +432,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
     }
     env_init(&env, ROOT_RADIX, UNTYPED_BITS);
+    /* Three inputs in four stop every Delete and Revoke at some preemption
+     * point without restarting it (invoke_cnode performs once), so that
+     * later operations meet the Zombies a stopped Delete leaves in user
+     * slots. Taken from the size, not the bytes: the seeds keep their
+     * meaning. */
+    host_preempt_every = (unsigned)(size % 4);
+    host_preemptions = 0;
     /* The root resolves only its own 6 bits. Same object and derivation
      * node; only the guard differs from what env_init made. */
     env.root_slot.cap = cap_cnode_new((uint64_t)(uintptr_t)env.root_memory, ROOT_RADIX, 0, 0);

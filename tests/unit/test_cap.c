@@ -47,6 +47,8 @@ static bool check_error(const char *file, int line, const char *what, enum atoll
 
 static void setup_with(unsigned untyped_bits)
 {
+    host_preempt_every = 0;
+    host_preemptions = 0;
     env_init(&env, ROOT_RADIX, untyped_bits);
 }
 
@@ -1465,6 +1467,115 @@ static void revoke_deep_untyped_tree(void)
     finish();
 }
 
+/* ---- Preemption points (delete.h): a restarted Delete or Revoke ends
+ * where one that was never stopped ends. */
+
+#define BIG_RADIX 6
+#define COPIES    40
+
+/* A CNode of 2^BIG_RADIX slots in S(0), every slot an endpoint. */
+static void make_full_cnode(void)
+{
+    CHECK_OK("CNode", make(ATOLL_OBJECT_CNODE, BIG_RADIX, S(0)));
+    CHECK_OK("endpoints into it",
+             env_retype(&env, UT, ATOLL_OBJECT_ENDPOINT, 0, S(0), 64, 0, UINT64_C(1) << BIG_RADIX));
+}
+
+static void revoke_stopped_at_every_point_completes(void)
+{
+    for (unsigned every = 1; every <= 3; every++) {
+        setup();
+        CHECK_OK("endpoint", make_endpoint(S(0)));
+        for (unsigned i = 1; i <= COPIES; i++)
+            CHECK_OK("copy", env_copy(&env, S(i), S(0), ATOLL_RIGHTS_ALL));
+        host_preempt_every = every;
+        CHECK_OK("revoke", env_revoke(&env, S(0)));
+        CHECK_TRUE("stopped and restarted", host_preemptions >= COPIES / every - 1);
+        for (unsigned i = 1; i <= COPIES; i++)
+            CHECK_TRUE("copy gone", cap_is_null(cap_at(S(i))));
+        CHECK_U("the original stays", CAP_ENDPOINT, cap_type(cap_at(S(0))));
+        CHECK_U("nothing finalised", 0, hooks_final_total());
+        finish();
+    }
+}
+
+static void delete_big_cnode_stopped_at_every_point_completes(void)
+{
+    for (unsigned every = 1; every <= 3; every++) {
+        setup();
+        make_full_cnode();
+        uint64_t cnode = cap_paddr(cap_at(S(0)));
+        host_preempt_every = every;
+        CHECK_OK("delete", env_delete(&env, S(0)));
+        CHECK_TRUE("stopped and restarted",
+                   host_preemptions >= ((UINT64_C(1) << BIG_RADIX) - 1) / every);
+        CHECK_TRUE("slot empty", cap_is_null(cap_at(S(0))));
+        CHECK_U("CNode finalised once", 1, hooks_final_count(CAP_CNODE, cnode));
+        CHECK_U("every endpoint once", (1u << BIG_RADIX) + 1, hooks_final_total());
+        CHECK_OK("memory reusable after revoke", env_revoke(&env, UT));
+        CHECK_OK("all of it",
+                 env_retype_root(&env, UT, ATOLL_OBJECT_UNTYPED, UNTYPED_BITS, S(1), 1));
+        finish();
+    }
+}
+
+/* Between a stop and its restart the slot holds a Zombie that anyone may
+ * see: it can only be deleted or revoked. */
+static void zombie_left_by_a_stop_refuses_other_uses(void)
+{
+    setup();
+    make_full_cnode();
+    host_preempt_every = 1;
+    uint64_t w[] = {S(0), ENV_DEPTH};
+    bool done = true;
+    CHECK_OK("delete, stopped", env_cnode_once(&env, NULL, ATOLL_CNODE_DELETE, w, 2, &done));
+    CHECK_TRUE("not done", !done);
+    CHECK_U("a Zombie is left", CAP_ZOMBIE, cap_type(cap_at(S(0))));
+    check_invariants("with a Zombie in a user slot");
+    host_preempt_every = 0;
+    CHECK_ERR("copy", ATOLL_ERR_ILLEGAL_OPERATION, env_copy(&env, S(1), S(0), ATOLL_RIGHTS_ALL));
+    CHECK_ERR("mint", ATOLL_ERR_ILLEGAL_OPERATION, env_mint(&env, S(1), S(0), ATOLL_RIGHTS_ALL, 5));
+    CHECK_ERR("move", ATOLL_ERR_ILLEGAL_OPERATION, env_move(&env, S(1), S(0)));
+    CHECK_ERR("mutate", ATOLL_ERR_ILLEGAL_OPERATION, env_mutate(&env, S(1), S(0), 0));
+    CHECK_ERR("retype over its memory", ATOLL_ERR_NOT_ENOUGH_MEMORY,
+              env_retype_root(&env, UT, ATOLL_OBJECT_UNTYPED, UNTYPED_BITS, S(1), 1));
+    CHECK_OK("revoking it does nothing", env_revoke(&env, S(0)));
+    CHECK_U("still a Zombie", CAP_ZOMBIE, cap_type(cap_at(S(0))));
+    CHECK_OK("the restarted delete finishes", env_delete(&env, S(0)));
+    CHECK_TRUE("slot empty", cap_is_null(cap_at(S(0))));
+    CHECK_U("every endpoint once", (1u << BIG_RADIX) + 1, hooks_final_total());
+    finish();
+}
+
+/* Revoking an untyped whose children are a tree of CNodes (nested, one
+ * holding itself) stops at every point and still reclaims everything
+ * exactly once. */
+static void revoke_untyped_with_nested_cnodes_stopped_completes(void)
+{
+    for (unsigned every = 0; every <= 4; every++) {
+        setup();
+        make_full_cnode();
+        CHECK_OK("inner", make(ATOLL_OBJECT_CNODE, 3, S(1)));
+        CHECK_OK("endpoint", make_endpoint(S(2)));
+        move_into(S(1), 5, S(2));
+        move_into(S(1), 0, S(1)); /* the inner holds itself: unreachable */
+        CHECK_OK("delete an endpoint of the big one",
+                 env_cnode(&env, cap_at(S(0)), ATOLL_CNODE_DELETE, (uint64_t[]){3, BIG_RADIX}, 2));
+        CHECK_OK("and put a copy of the big CNode there",
+                 env_cnode(&env, cap_at(S(0)), ATOLL_CNODE_COPY,
+                           (uint64_t[]){3, BIG_RADIX, S(0), 64, ATOLL_RIGHTS_ALL}, 5));
+        host_preempt_every = every;
+        CHECK_OK("revoke the untyped", env_revoke(&env, UT));
+        if (every != 0)
+            CHECK_TRUE("stopped", host_preemptions > 0);
+        CHECK_U("two CNodes and 65 endpoints, each once", 2 + (1u << BIG_RADIX) + 1,
+                hooks_final_total());
+        CHECK_OK("memory back",
+                 env_retype_root(&env, UT, ATOLL_OBJECT_UNTYPED, UNTYPED_BITS, S(0), 1));
+        finish();
+    }
+}
+
 static void revoke_middle_of_tree(void)
 {
     setup();
@@ -1962,6 +2073,10 @@ int main(void)
     RUN_TEST(delete_tcb_empties_its_slots);
 
     RUN_TEST(revoke_deep_untyped_tree);
+    RUN_TEST(revoke_stopped_at_every_point_completes);
+    RUN_TEST(delete_big_cnode_stopped_at_every_point_completes);
+    RUN_TEST(zombie_left_by_a_stop_refuses_other_uses);
+    RUN_TEST(revoke_untyped_with_nested_cnodes_stopped_completes);
     RUN_TEST(revoke_middle_of_tree);
     RUN_TEST(revoke_reaches_copies_in_other_cnodes);
     RUN_TEST(revoke_irq_control_deletes_handlers);

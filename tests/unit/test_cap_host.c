@@ -21,6 +21,22 @@ _Noreturn void cap_assert_failed(const char *file, int line, const char *express
     abort();
 }
 
+/* With host_preempt_every = n > 0, every nth preemption point stops the
+ * operation (env_cnode then restarts it, as the kernel restarts the system
+ * call); 0 never preempts. */
+unsigned host_preempt_every;
+uint64_t host_preemptions;
+static unsigned points_since_preemption;
+
+bool cap_preemption_point(void)
+{
+    if (host_preempt_every == 0 || ++points_since_preemption < host_preempt_every)
+        return false;
+    points_since_preemption = 0;
+    host_preemptions++;
+    return true;
+}
+
 /* ---- Hook recorder ---- */
 
 struct object_record {
@@ -300,12 +316,27 @@ struct atoll_error_detail env_retype_root(struct cap_env *env, uint64_t untyped_
 struct atoll_error_detail env_cnode(struct cap_env *env, const struct cap *cnode, uint64_t label,
                                     const uint64_t *words, size_t length)
 {
+    /* Restarted from decode until done, as the kernel restarts the call;
+     * each run makes progress, so a bound this high means a bug. */
+    for (unsigned runs = 0; runs < (1u << 24); runs++) {
+        bool done;
+        struct atoll_error_detail e = env_cnode_once(env, cnode, label, words, length, &done);
+        if (cap_failed(&e) || done)
+            return e;
+    }
+    fprintf(stderr, "a preempted CNode invocation never finished\n");
+    abort();
+}
+
+struct atoll_error_detail env_cnode_once(struct cap_env *env, const struct cap *cnode,
+                                         uint64_t label, const uint64_t *words, size_t length,
+                                         bool *done)
+{
     struct cap_slot *extra[2] = {&env->root_slot, &env->root_slot};
     struct cnode_invocation inv;
     struct atoll_error_detail e =
         cnode_decode(label, cnode ? cnode : env_root_cap(env), words, length, extra, 2, &inv);
-    if (!cap_failed(&e))
-        cnode_perform(&inv);
+    *done = cap_failed(&e) || cnode_perform(&inv);
     return e;
 }
 

@@ -76,6 +76,14 @@ struct atoll_error_detail env_retype_root(struct cap_env *env, uint64_t untyped_
  * CNode cap as every extra cap. */
 struct atoll_error_detail env_cnode(struct cap_env *env, const struct cap *cnode, uint64_t label,
                                     const uint64_t *words, size_t length);
+/* One decode and perform without restarting: *done is false when a
+ * Delete or Revoke stopped at a preemption point. */
+struct atoll_error_detail env_cnode_once(struct cap_env *env, const struct cap *cnode,
+                                         uint64_t label, const uint64_t *words, size_t length,
+                                         bool *done);
+/* Preemption points (test_cap_host.c): every nth stops the operation. */
+extern unsigned host_preempt_every;
+extern uint64_t host_preemptions;
 /* The common ones, with depth-64 pointers in the root CNode. */
 struct atoll_error_detail env_copy(struct cap_env *env, uint64_t dest, uint64_t src,
                                    uint64_t rights);

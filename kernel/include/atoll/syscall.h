@@ -47,6 +47,12 @@ enum atoll_syscall {
      * path has completed since boot, on all cores, so that tests can tell
      * which path a system call took. */
     ATOLL_SYS_DEBUG_FASTPATH_COUNT = 0x43,
+    /* Debug-only: CNode Delete and Revoke stop at a preemption point and
+     * restart (the system call runs again from the top) when an interrupt
+     * or another core is waiting. rdi = n > 0 makes every nth point stop,
+     * so that tests can force restarts; 0 goes back to stopping only for
+     * a reason. rdx: stops since boot. */
+    ATOLL_SYS_DEBUG_PREEMPTION = 0x44,
 };
 
 #define ATOLL_MSG_REGISTERS  4
