@@ -6,16 +6,16 @@
  * unchanged and produce a fault record with that address and edu's source
  * id; so must a DMA through a mapping that was just unmapped.
  *
- * edu is found through PCI configuration mechanism #1 (ports 0xcf8/0xcfc,
- * an IOPort capability): bus 0 is enough for QEMU's q35. Its BAR0 is
- * reached by splitting the device untyped that covers it down to the one
- * page and mapping that as a device frame. Without a remapping unit (or
+ * edu is found in PCI configuration space (services/lib/pci.h; bus 0 is
+ * enough for QEMU's q35). Its BAR0 is reached by splitting the device
+ * untyped that covers it down to the one page and mapping that as a
+ * device frame. Without a remapping unit (or
  * without edu) the DMA tests are skipped with a one-line reason; the
  * invocations that need no unit are checked everywhere.
  *
  * Slots come from [empty_first + 6144, empty_first + 6400). */
 #include "atoll/iommu.h"
-#include "atoll/irq.h"
+#include "pci.h"
 #include "tests.h"
 #include "test.h"
 #include "vspace.h"
@@ -30,17 +30,6 @@
 #define PAGE UINT64_C(0x1000)
 /* Free in init's VSpace: PML4 entry 96. */
 #define VA UINT64_C(0x0000300000000000)
-
-/* PCI configuration mechanism #1. */
-#define PCI_CONFIG_ADDRESS 0xcf8
-#define PCI_CONFIG_DATA    0xcfc
-#define PCI_CONFIG_ENABLE  UINT32_C(0x80000000)
-#define PCI_VENDOR_DEVICE  0x00
-#define PCI_COMMAND        0x04
-#define PCI_BAR0           0x10
-#define PCI_COMMAND_MEMORY 0x2
-#define PCI_COMMAND_MASTER 0x4
-#define PCI_BAR_MEM_MASK   UINT32_C(0xfffffff0)
 
 /* QEMU's educational device (hw/misc/edu.c). */
 #define EDU_VENDOR     0x1234
@@ -71,37 +60,12 @@
 static uint64_t next_slot, last_slot;
 static uint64_t ut, pci_ports, device_parent;
 static volatile uint8_t *bar; /* edu's registers */
-static uint8_t edu_bus, edu_dev;
+static uint64_t edu;          /* its PCI address */
 static bool edu_found;
 
 static uint64_t slot(void)
 {
     return next_slot < last_slot ? next_slot++ : 0;
-}
-
-static struct atoll_error_detail port_in32(uint64_t port)
-{
-    return atoll_invoke(pci_ports, ATOLL_IOPORT_IN32, &port, ATOLL_IOPORT_IN_ARGS, NULL, 0);
-}
-
-static void port_out32(uint64_t port, uint64_t value)
-{
-    uint64_t w[ATOLL_IOPORT_OUT_ARGS] = {port, value};
-    atoll_invoke(pci_ports, ATOLL_IOPORT_OUT32, w, ATOLL_IOPORT_OUT_ARGS, NULL, 0);
-}
-
-static uint32_t pci_read(uint8_t bus, uint8_t dev, uint8_t off)
-{
-    port_out32(PCI_CONFIG_ADDRESS,
-               PCI_CONFIG_ENABLE | (uint32_t)bus << 16 | (uint32_t)dev << 11 | (off & 0xfcu));
-    return (uint32_t)port_in32(PCI_CONFIG_DATA).argument;
-}
-
-static void pci_write(uint8_t bus, uint8_t dev, uint8_t off, uint32_t v)
-{
-    port_out32(PCI_CONFIG_ADDRESS,
-               PCI_CONFIG_ENABLE | (uint32_t)bus << 16 | (uint32_t)dev << 11 | (off & 0xfcu));
-    port_out32(PCI_CONFIG_DATA, v);
 }
 
 static struct atoll_error_detail retype(uint64_t from, uint64_t type, uint64_t bits, uint64_t dest,
@@ -149,7 +113,7 @@ static struct atoll_error_detail get_fault(void)
 
 static uint64_t edu_pci(void)
 {
-    return ATOLL_PCI_ADDRESS(0, edu_bus, edu_dev, 0);
+    return edu;
 }
 
 static struct atoll_error_detail set_fault_notification(uint64_t ntfn)
@@ -254,53 +218,6 @@ static void test_without_unit(const struct atoll_bootinfo *bi, uint64_t space)
     }
 }
 
-/* The device frame of the page at `paddr`: splits the device untyped that
- * covers it in halves down to that page. 0 on failure. */
-static uint64_t device_frame(const struct atoll_bootinfo *bi, uint64_t paddr)
-{
-    uint64_t cur = 0, base = 0;
-    unsigned bits = 0;
-    for (uint64_t i = 0; i < bi->untyped_count; i++) {
-        const struct atoll_untyped_desc *d = &bi->untyped[i];
-        if (d->is_device && paddr >= d->paddr && paddr - d->paddr < (UINT64_C(1) << d->size_bits)) {
-            cur = bi->untyped_first + i;
-            base = d->paddr;
-            bits = d->size_bits;
-            break;
-        }
-    }
-    if (cur == 0)
-        return 0;
-    device_parent = cur;
-    while (bits > 12) {
-        uint64_t halves = slot();
-        slot();
-        if (halves == 0 || retype(cur, ATOLL_OBJECT_UNTYPED, bits - 1, halves, 2).code != ATOLL_OK)
-            return 0;
-        bits--;
-        bool upper = paddr >= base + (UINT64_C(1) << bits);
-        cur = halves + (upper ? 1 : 0);
-        if (upper)
-            base += UINT64_C(1) << bits;
-    }
-    uint64_t f = slot();
-    return f != 0 && retype(cur, ATOLL_OBJECT_FRAME_4K, 0, f, 1).code == ATOLL_OK ? f : 0;
-}
-
-static bool find_edu(void)
-{
-    for (uint8_t dev = 0; dev < 32; dev++) {
-        uint32_t id = pci_read(0, dev, PCI_VENDOR_DEVICE);
-        if ((id & 0xffff) == EDU_VENDOR && (id >> 16) == EDU_DEVICE) {
-            edu_bus = 0;
-            edu_dev = dev;
-            edu_found = true;
-            return true;
-        }
-    }
-    return false;
-}
-
 static bool map_here(uint64_t frame, uint64_t va)
 {
     return atoll_frame_map(frame, VSPACE, va, ATOLL_RIGHTS_RW, ATOLL_VM_UNCACHED).code == ATOLL_OK;
@@ -308,12 +225,13 @@ static bool map_here(uint64_t frame, uint64_t va)
 
 static void test_dma(const struct atoll_bootinfo *bi, uint64_t space)
 {
-    if (!find_edu()) {
+    edu_found = atoll_pci_find(pci_ports, EDU_VENDOR, EDU_DEVICE, &edu);
+    if (!edu_found) {
         printf("init: iommu: no edu device on PCI bus 0, DMA tests skipped\n");
         return;
     }
-    uint32_t bar0 = pci_read(edu_bus, edu_dev, PCI_BAR0) & PCI_BAR_MEM_MASK;
-    uint64_t regs = device_frame(bi, bar0);
+    uint64_t bar0 = atoll_pci_bar(pci_ports, edu, 0);
+    uint64_t regs = atoll_device_frames(bi, bar0, 1, slot, &device_parent);
     uint64_t pdpt = slot(), pd = slot(), pt = slot();
     uint64_t frames = slot();
     slot();
@@ -328,7 +246,7 @@ static void test_dma(const struct atoll_bootinfo *bi, uint64_t space)
               atoll_page_table_map(pt, VSPACE, VA).code == ATOLL_OK && map_here(regs, VA) &&
               map_here(frames, VA + PAGE) && map_here(frames + 1, VA + 2 * PAGE) &&
               map_here(frames + 2, VA + 3 * PAGE);
-    test_result("iommu.setup_edu_mapped", ok, "bar0 0x%x regs slot %lu", bar0, regs);
+    test_result("iommu.setup_edu_mapped", ok, "bar0 0x%lx regs slot %lu", bar0, regs);
     if (!ok)
         return;
     bar = (volatile uint8_t *)VA;
@@ -336,9 +254,9 @@ static void test_dma(const struct atoll_bootinfo *bi, uint64_t space)
     volatile uint8_t *dst = (volatile uint8_t *)(VA + 2 * PAGE);
     volatile uint8_t *canary = (volatile uint8_t *)(VA + 3 * PAGE);
     TEST_EQ("iommu.edu_id", *(volatile uint32_t *)(bar + EDU_ID), EDU_ID_VALUE);
-    uint32_t cmd = pci_read(edu_bus, edu_dev, PCI_COMMAND);
-    pci_write(edu_bus, edu_dev, PCI_COMMAND,
-              (cmd & 0xffff) | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    uint32_t cmd = atoll_pci_read32(pci_ports, edu, PCI_COMMAND);
+    atoll_pci_write32(pci_ports, edu, PCI_COMMAND,
+                      (cmd & 0xffff) | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 
     uint64_t canary_paddr = 0;
     atoll_frame_get_address(frames + 2, &canary_paddr);
@@ -466,7 +384,7 @@ static void test_dma(const struct atoll_bootinfo *bi, uint64_t space)
     TEST_EQ("iommu.dma_after_unbind_blocked", done && wrong == 0, true);
     drain_faults();
     TEST_EQ("iommu.bind_again_ok", bind(space, edu_pci()).code, ATOLL_OK);
-    pci_write(edu_bus, edu_dev, PCI_COMMAND, cmd & 0xffff);
+    atoll_pci_write32(pci_ports, edu, PCI_COMMAND, cmd & 0xffff);
 }
 
 /* The smallest IOSpace runs out of table pages: one more table is
@@ -541,12 +459,7 @@ void tests_iommu(const struct atoll_bootinfo *bi)
     } else {
         test_pool_exhaustion();
         pci_ports = slot();
-        uint64_t w[ATOLL_IOPORT_ISSUE_ARGS] = {pci_ports, DEPTH, PCI_CONFIG_ADDRESS,
-                                               PCI_CONFIG_DATA + 3};
-        uint64_t root = ROOT;
-        struct atoll_error_detail e =
-            atoll_invoke(ATOLL_SLOT_IOPORT_CONTROL, ATOLL_IOPORT_CONTROL_ISSUE, w,
-                         ATOLL_IOPORT_ISSUE_ARGS, &root, 1);
+        struct atoll_error_detail e = atoll_pci_ports_issue(pci_ports);
         TEST_EQ("iommu.setup_pci_ports", e.code, ATOLL_OK);
         if (e.code == ATOLL_OK)
             test_dma(bi, space);
