@@ -15,6 +15,7 @@
  *
  * Slots come from [empty_first + 6144, empty_first + 6400). */
 #include "atoll/iommu.h"
+#include "iommu.h"
 #include "pci.h"
 #include "tests.h"
 #include "test.h"
@@ -56,6 +57,9 @@
 #define IOSPACE_BITS 15
 #define FAULT_BADGE  UINT64_C(0x100)
 #define TIMED_ROUNDS 100u
+/* Polls for a fault event (it goes to the bootstrap core, which may be
+ * busy). */
+#define FAULT_EVENT_POLLS 2000u
 
 static uint64_t next_slot, last_slot;
 static uint64_t ut, pci_ports, device_parent;
@@ -80,52 +84,9 @@ static struct atoll_error_detail copy(uint64_t dest, uint64_t src)
                                ATOLL_RIGHTS_ALL, 0);
 }
 
-static struct atoll_error_detail iospace_map(uint64_t space, uint64_t frame, uint64_t iova,
-                                             uint64_t rights)
-{
-    uint64_t w[ATOLL_IOSPACE_MAP_ARGS] = {iova, rights};
-    return atoll_invoke(space, ATOLL_IOSPACE_MAP, w, ATOLL_IOSPACE_MAP_ARGS, &frame, 1);
-}
-
-static struct atoll_error_detail iospace_unmap(uint64_t space, uint64_t frame)
-{
-    return atoll_invoke(space, ATOLL_IOSPACE_UNMAP, NULL, 0, &frame, 1);
-}
-
-static struct atoll_error_detail bind(uint64_t space, uint64_t pci)
-{
-    return atoll_invoke(ATOLL_SLOT_IOMMU_CONTROL, ATOLL_IOMMU_BIND, &pci, ATOLL_IOMMU_BIND_ARGS,
-                        &space, 1);
-}
-
-static struct atoll_error_detail unbind(uint64_t pci)
-{
-    return atoll_invoke(ATOLL_SLOT_IOMMU_CONTROL, ATOLL_IOMMU_UNBIND, &pci, ATOLL_IOMMU_BIND_ARGS,
-                        NULL, 0);
-}
-
-/* The next fault record: words flags, source, address, reason in the
- * error detail's argument, value0, value1, value2. */
-static struct atoll_error_detail get_fault(void)
-{
-    return atoll_invoke(ATOLL_SLOT_IOMMU_CONTROL, ATOLL_IOMMU_GET_FAULT, NULL, 0, NULL, 0);
-}
-
 static uint64_t edu_pci(void)
 {
     return edu;
-}
-
-static struct atoll_error_detail set_fault_notification(uint64_t ntfn)
-{
-    return atoll_invoke(ATOLL_SLOT_IOMMU_CONTROL, ATOLL_IOMMU_SET_FAULT_NOTIFICATION, NULL, 0,
-                        &ntfn, 1);
-}
-
-static uint64_t poll(uint64_t ntfn)
-{
-    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
-    return atoll_syscall(ATOLL_SYS_POLL, ntfn, 0, mr).badge;
 }
 
 /* Reading the TSC is allowed at user level (CR4.TSD clear). */
@@ -136,28 +97,9 @@ static uint64_t rdtsc(void)
     return (uint64_t)hi << 32 | lo;
 }
 
-static void yield(void)
-{
-    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
-    atoll_syscall(ATOLL_SYS_YIELD, 0, 0, mr);
-}
-
 static volatile uint64_t *reg64(unsigned off)
 {
     return (volatile uint64_t *)(bar + off);
-}
-
-/* The notification's badge, given the fault event some time to arrive
- * (it goes to the bootstrap core, which may be busy). */
-static uint64_t poll_a_while(uint64_t ntfn)
-{
-    uint64_t badge = 0;
-    for (unsigned i = 0; i < 2000 && badge == 0; i++) {
-        badge = poll(ntfn);
-        if (badge == 0)
-            yield();
-    }
-    return badge;
 }
 
 /* One DMA of edu's engine; false if it never finished. */
@@ -170,29 +112,21 @@ static bool edu_dma(uint64_t src, uint64_t dst, uint64_t cmd)
     for (uint32_t i = 0; i < EDU_POLL_YIELDS; i++) {
         if ((*reg64(EDU_DMA_CMD) & EDU_DMA_RUN) == 0)
             return true;
-        yield();
+        atoll_yield();
     }
     return false;
+}
+
+static const char *device_name(uint64_t pci)
+{
+    return edu_found && pci == edu ? "edu" : NULL;
 }
 
 /* Logs every pending fault record with the device's name, as init's
  * handler does; returns the first. */
 static struct atoll_error_detail drain_faults(void)
 {
-    struct atoll_error_detail first = {0};
-    for (unsigned n = 0; n < 64; n++) {
-        struct atoll_error_detail f = get_fault();
-        if (f.code != ATOLL_OK || !(f.argument & ATOLL_IOMMU_FAULT_VALID))
-            break;
-        const char *name = f.value0 == edu_pci() ? "edu" : "unknown device";
-        printf("init: iommu fault: %s (%02lx:%02lx.%lu) %s 0x%lx, reason %lu\n", name,
-               (f.value0 >> 8) & 0xff, (f.value0 >> 3) & 0x1f, f.value0 & 7,
-               (f.argument & ATOLL_IOMMU_FAULT_READ) ? "read from" : "write to", f.value1,
-               f.value2);
-        if (n == 0)
-            first = f;
-    }
-    return first;
+    return atoll_iommu_drain_faults(device_name);
 }
 
 /* Everything that does not need a unit (or edu). */
@@ -211,9 +145,9 @@ static void test_without_unit(const struct atoll_bootinfo *bi, uint64_t space)
     if (bi->iommu_units == 0) {
         uint64_t f = slot();
         retype(ut, ATOLL_OBJECT_FRAME_4K, 0, f, 1);
-        TEST_EQ("iospace.map_without_unit_illegal", iospace_map(space, f, 0, ATOLL_IO_READ).code,
-                ATOLL_ERR_ILLEGAL_OPERATION);
-        TEST_EQ("iommu.bind_without_unit_illegal", bind(space, 0).code,
+        TEST_EQ("iospace.map_without_unit_illegal",
+                atoll_iospace_map(space, f, 0, ATOLL_IO_READ).code, ATOLL_ERR_ILLEGAL_OPERATION);
+        TEST_EQ("iommu.bind_without_unit_illegal", atoll_iommu_bind(space, 0).code,
                 ATOLL_ERR_ILLEGAL_OPERATION);
     }
 }
@@ -272,45 +206,47 @@ static void test_dma(const struct atoll_bootinfo *bi, uint64_t space)
     copy(io_src, frames);
     copy(io_dst, frames + 1);
     copy(io_extra, frames + 1);
-    TEST_EQ("iospace.map_src_read_ok", iospace_map(space, io_src, IOVA_SRC, ATOLL_IO_READ).code,
-            ATOLL_OK);
-    TEST_EQ("iospace.map_dst_write_ok", iospace_map(space, io_dst, IOVA_DST, ATOLL_IO_WRITE).code,
-            ATOLL_OK);
-    struct atoll_error_detail e = iospace_map(space, io_dst, IOVA_DST + PAGE, ATOLL_IO_WRITE);
+    TEST_EQ("iospace.map_src_read_ok",
+            atoll_iospace_map(space, io_src, IOVA_SRC, ATOLL_IO_READ).code, ATOLL_OK);
+    TEST_EQ("iospace.map_dst_write_ok",
+            atoll_iospace_map(space, io_dst, IOVA_DST, ATOLL_IO_WRITE).code, ATOLL_OK);
+    struct atoll_error_detail e = atoll_iospace_map(space, io_dst, IOVA_DST + PAGE, ATOLL_IO_WRITE);
     TEST_EQ("iospace.map_mapped_cap_refused", e.code, ATOLL_ERR_INVALID_CAPABILITY);
-    e = iospace_map(space, io_extra, IOVA_DST, ATOLL_IO_WRITE);
+    e = atoll_iospace_map(space, io_extra, IOVA_DST, ATOLL_IO_WRITE);
     test_result("iospace.map_occupied_iova_refused",
                 e.code == ATOLL_ERR_DELETE_FIRST && e.value0 == IOVA_DST, "error %lu value0 0x%lx",
                 e.code, e.value0);
-    e = iospace_map(space, io_extra, IOVA_DST + PAGE, 0);
+    e = atoll_iospace_map(space, io_extra, IOVA_DST + PAGE, 0);
     TEST_EQ("iospace.map_no_rights_refused", e.code, ATOLL_ERR_INVALID_ARGUMENT);
-    e = iospace_map(space, io_extra, IOVA_DST + 1, ATOLL_IO_WRITE);
+    e = atoll_iospace_map(space, io_extra, IOVA_DST + 1, ATOLL_IO_WRITE);
     TEST_EQ("iospace.map_unaligned_refused", e.code, ATOLL_ERR_ALIGNMENT_ERROR);
-    e = iospace_map(space, io_extra, UINT64_C(1) << 60, ATOLL_IO_WRITE);
+    e = atoll_iospace_map(space, io_extra, UINT64_C(1) << 60, ATOLL_IO_WRITE);
     TEST_EQ("iospace.map_beyond_width_refused", e.code, ATOLL_ERR_RANGE_ERROR);
     TEST_EQ("iospace.vspace_map_of_io_mapped_cap_refused",
             atoll_frame_map(io_src, VSPACE, VA + 8 * PAGE, ATOLL_RIGHTS_RW, 0).code,
             ATOLL_ERR_INVALID_CAPABILITY);
 
-    TEST_EQ("iommu.bind_edu_ok", bind(space, edu_pci()).code, ATOLL_OK);
-    TEST_EQ("iommu.bind_twice_refused", bind(space, edu_pci()).code, ATOLL_ERR_DELETE_FIRST);
-    TEST_EQ("iommu.bind_bad_address_refused", bind(space, UINT64_C(1) << 40).code,
+    TEST_EQ("iommu.bind_edu_ok", atoll_iommu_bind(space, edu_pci()).code, ATOLL_OK);
+    TEST_EQ("iommu.bind_twice_refused", atoll_iommu_bind(space, edu_pci()).code,
+            ATOLL_ERR_DELETE_FIRST);
+    TEST_EQ("iommu.bind_bad_address_refused", atoll_iommu_bind(space, UINT64_C(1) << 40).code,
             ATOLL_ERR_RANGE_ERROR);
-    TEST_EQ("iommu.bind_non_iospace_refused", bind(frames, edu_pci()).code,
+    TEST_EQ("iommu.bind_non_iospace_refused", atoll_iommu_bind(frames, edu_pci()).code,
             ATOLL_ERR_INVALID_CAPABILITY);
     /* Fault delivery: a badged notification. */
     uint64_t ntfn = slot(), badged = slot();
     e = retype(ut, ATOLL_OBJECT_NOTIFICATION, 0, ntfn, 1);
     atoll_cnode_copy_op(ATOLL_CNODE_MINT, ROOT, badged, DEPTH, ROOT, ntfn, DEPTH, ATOLL_RIGHTS_ALL,
                         FAULT_BADGE);
-    TEST_EQ("iommu.set_fault_notification_unbadged_refused", set_fault_notification(ntfn).code,
-            ATOLL_ERR_INVALID_CAPABILITY);
-    TEST_EQ("iommu.set_fault_notification_ok", set_fault_notification(badged).code, ATOLL_OK);
+    TEST_EQ("iommu.set_fault_notification_unbadged_refused",
+            atoll_iommu_set_fault_notification(ntfn).code, ATOLL_ERR_INVALID_CAPABILITY);
+    TEST_EQ("iommu.set_fault_notification_ok", atoll_iommu_set_fault_notification(badged).code,
+            ATOLL_OK);
     uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
     TEST_EQ("iommu.invariants_hold_with_fault_notification",
             atoll_syscall(ATOLL_SYS_DEBUG_CHECK, 0, 0, mr).error, ATOLL_OK);
     drain_faults(); /* whatever other devices did before */
-    poll(ntfn);
+    atoll_poll(ntfn);
 
     /* RAM -> edu -> RAM through the IOSpace. */
     bool done = edu_dma(IOVA_SRC, EDU_BUFFER, 0) && edu_dma(EDU_BUFFER, IOVA_DST, EDU_DMA_TO_RAM);
@@ -320,7 +256,7 @@ static void test_dma(const struct atoll_bootinfo *bi, uint64_t space)
         wrong += dst[i] != (uint8_t)(i * 7 + 1);
     TEST_EQ("iommu.dma_through_iospace_arrives", wrong, 0);
     TEST_EQ("iommu.no_fault_for_mapped_dma", drain_faults().argument & ATOLL_IOMMU_FAULT_VALID, 0);
-    TEST_EQ("iommu.no_fault_event_for_mapped_dma", poll(ntfn), 0);
+    TEST_EQ("iommu.no_fault_event_for_mapped_dma", atoll_poll(ntfn), 0);
 
     /* To an IOVA that is not mapped: the canary's physical address. */
     done = edu_dma(EDU_BUFFER, hole, EDU_DMA_TO_RAM);
@@ -329,24 +265,26 @@ static void test_dma(const struct atoll_bootinfo *bi, uint64_t space)
     for (unsigned i = 0; i < PAGE; i++)
         wrong += canary[i] != 0xcc;
     TEST_EQ("iommu.blocked_dma_leaves_memory_unchanged", wrong, 0);
-    TEST_EQ("iommu.fault_event_signals_notification", poll_a_while(ntfn), FAULT_BADGE);
+    TEST_EQ("iommu.fault_event_signals_notification", atoll_poll_for(ntfn, FAULT_EVENT_POLLS),
+            FAULT_BADGE);
     /* Not drained yet: a second fault must not interrupt again (a storm
      * costs one event per drain). */
     edu_dma(EDU_BUFFER, hole, EDU_DMA_TO_RAM);
     for (unsigned i = 0; i < 200; i++)
-        yield();
-    TEST_EQ("iommu.fault_events_masked_until_drained", poll(ntfn), 0);
+        atoll_yield();
+    TEST_EQ("iommu.fault_events_masked_until_drained", atoll_poll(ntfn), 0);
     e = drain_faults();
     test_result("iommu.fault_record_has_address_and_source",
                 (e.argument & ATOLL_IOMMU_FAULT_VALID) && e.value1 == (hole & ~(PAGE - 1)) &&
                     e.value0 == edu_pci() && !(e.argument & ATOLL_IOMMU_FAULT_READ),
                 "flags 0x%lx source 0x%lx address 0x%lx (want 0x%lx from 0x%lx)", e.argument,
                 e.value0, e.value1, hole, edu_pci());
-    TEST_EQ("iommu.fault_records_cleared", get_fault().argument & ATOLL_IOMMU_FAULT_VALID, 0);
+    TEST_EQ("iommu.fault_records_cleared",
+            atoll_iommu_get_fault().argument & ATOLL_IOMMU_FAULT_VALID, 0);
 
     /* Unmap invalidates before it returns: the unit (caching mode) has the
      * translation cached from the DMA above. */
-    TEST_EQ("iospace.unmap_ok", iospace_unmap(space, io_dst).code, ATOLL_OK);
+    TEST_EQ("iospace.unmap_ok", atoll_iospace_unmap(space, io_dst).code, ATOLL_OK);
     for (unsigned i = 0; i < PAGE; i++)
         dst[i] = 0x5a;
     done = edu_dma(EDU_BUFFER, IOVA_DST, EDU_DMA_TO_RAM);
@@ -354,12 +292,13 @@ static void test_dma(const struct atoll_bootinfo *bi, uint64_t space)
     for (unsigned i = 0; i < PAGE; i++)
         wrong += dst[i] != 0x5a;
     TEST_EQ("iommu.dma_after_unmap_blocked", done && wrong == 0, true);
-    TEST_EQ("iommu.fault_event_again_after_drain", poll_a_while(ntfn), FAULT_BADGE);
+    TEST_EQ("iommu.fault_event_again_after_drain", atoll_poll_for(ntfn, FAULT_EVENT_POLLS),
+            FAULT_BADGE);
     e = drain_faults();
     TEST_EQ("iommu.dma_after_unmap_faults_at_iova", e.value1, IOVA_DST);
 
     /* Deleting the frame capability unmaps too (reads from IOVA_SRC). */
-    TEST_EQ("iospace.map_again_ok", iospace_map(space, io_dst, IOVA_DST, ATOLL_IO_WRITE).code,
+    TEST_EQ("iospace.map_again_ok", atoll_iospace_map(space, io_dst, IOVA_DST, ATOLL_IO_WRITE).code,
             ATOLL_OK);
     TEST_EQ("iospace.delete_mapped_frame_cap_ok",
             atoll_cnode_slot_op(ATOLL_CNODE_DELETE, ROOT, io_src, DEPTH).code, ATOLL_OK);
@@ -369,8 +308,8 @@ static void test_dma(const struct atoll_bootinfo *bi, uint64_t space)
                 done && e.value1 == IOVA_SRC && (e.argument & ATOLL_IOMMU_FAULT_READ),
                 "flags 0x%lx address 0x%lx", e.argument, e.value1);
 
-    TEST_EQ("iommu.unbind_ok", unbind(edu_pci()).code, ATOLL_OK);
-    e = unbind(edu_pci());
+    TEST_EQ("iommu.unbind_ok", atoll_iommu_unbind(edu_pci()).code, ATOLL_OK);
+    e = atoll_iommu_unbind(edu_pci());
     test_result("iommu.unbind_twice_refused",
                 e.code == ATOLL_ERR_INVALID_ARGUMENT && e.value0 == ATOLL_IOMMU_NOT_BOUND,
                 "error %lu value0 %lu", e.code, e.value0);
@@ -383,7 +322,7 @@ static void test_dma(const struct atoll_bootinfo *bi, uint64_t space)
         wrong += dst[i] != 0x33;
     TEST_EQ("iommu.dma_after_unbind_blocked", done && wrong == 0, true);
     drain_faults();
-    TEST_EQ("iommu.bind_again_ok", bind(space, edu_pci()).code, ATOLL_OK);
+    TEST_EQ("iommu.bind_again_ok", atoll_iommu_bind(space, edu_pci()).code, ATOLL_OK);
     atoll_pci_write32(pci_ports, edu, PCI_COMMAND, cmd & 0xffff);
 }
 
@@ -407,7 +346,7 @@ static void test_pool_exhaustion(void)
     unsigned mapped = 0;
     struct atoll_error_detail e = {0};
     for (; mapped < TRIES; mapped++) {
-        e = iospace_map(small, frames + mapped, (uint64_t)(mapped + 1) << 30, ATOLL_IO_READ);
+        e = atoll_iospace_map(small, frames + mapped, (uint64_t)(mapped + 1) << 30, ATOLL_IO_READ);
         if (e.code != ATOLL_OK)
             break;
     }
@@ -417,15 +356,16 @@ static void test_pool_exhaustion(void)
                 "%u maps before error %lu value0 %lu", mapped, e.code, e.value0);
     if (mapped < TRIES)
         TEST_EQ("iospace.failed_map_changed_nothing",
-                iospace_map(small, frames + mapped, (UINT64_C(1) << 30) + PAGE, ATOLL_IO_READ).code,
+                atoll_iospace_map(small, frames + mapped, (UINT64_C(1) << 30) + PAGE, ATOLL_IO_READ)
+                    .code,
                 ATOLL_OK);
     /* Cost of a map and an unmap (which waits for the IOTLB invalidation;
      * in caching mode the map invalidates too): printed, not checked. */
-    iospace_unmap(small, frames);
+    atoll_iospace_unmap(small, frames);
     uint64_t t0 = rdtsc();
     for (unsigned i = 0; i < TIMED_ROUNDS; i++) {
-        iospace_map(small, frames, (UINT64_C(1) << 30) + 2 * PAGE, ATOLL_IO_READ);
-        iospace_unmap(small, frames);
+        atoll_iospace_map(small, frames, (UINT64_C(1) << 30) + 2 * PAGE, ATOLL_IO_READ);
+        atoll_iospace_unmap(small, frames);
     }
     printf("init: iommu: IOSpace map + unmap: %lu TSC ticks per pair (%u pairs)\n",
            (rdtsc() - t0) / TIMED_ROUNDS, TIMED_ROUNDS);
@@ -470,7 +410,7 @@ void tests_iommu(const struct atoll_bootinfo *bi)
     TEST_EQ("iospace.delete_untyped_ok",
             atoll_cnode_slot_op(ATOLL_CNODE_DELETE, ROOT, ut, DEPTH).code, ATOLL_OK);
     if (edu_found) {
-        struct atoll_error_detail e = unbind(edu_pci());
+        struct atoll_error_detail e = atoll_iommu_unbind(edu_pci());
         test_result("iospace.delete_unbinds_its_devices",
                     e.code == ATOLL_ERR_INVALID_ARGUMENT && e.value0 == ATOLL_IOMMU_NOT_BOUND,
                     "error %lu value0 %lu", e.code, e.value0);

@@ -193,6 +193,11 @@ static void init_programs_the_device(void)
         CHECK_U("rx descriptor clean", 0, d->status);
     }
     CHECK_U("no faults", 0, M.faults);
+    e1000_stop(&nic);
+    CHECK_TRUE("stopped", !(M.regs[E1000_RCTL / 4] & E1000_RCTL_EN) &&
+                              !(M.regs[E1000_TCTL / 4] & E1000_TCTL_EN));
+    uint8_t f[64] = {0};
+    CHECK_TRUE("stopped device takes no frame", !model_receive(f, sizeof(f), 0));
 }
 
 static void init_refuses_unaligned(void)

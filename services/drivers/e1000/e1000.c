@@ -100,12 +100,17 @@ static void setup_rings(struct e1000 *nic)
     wr(nic, E1000_TIDV, 0);
 }
 
-int e1000_reset(struct e1000 *nic)
+void e1000_stop(struct e1000 *nic)
 {
-    /* Quiesce DMA before the reset, as the SDM (14.9) asks. */
     wr(nic, E1000_IMC, E1000_INT_ALL);
     wr(nic, E1000_RCTL, 0);
     wr(nic, E1000_TCTL, 0);
+}
+
+int e1000_reset(struct e1000 *nic)
+{
+    /* Quiesce DMA before the reset, as the SDM (14.9) asks. */
+    e1000_stop(nic);
     wr(nic, E1000_CTRL, rd(nic, E1000_CTRL) | E1000_CTRL_RST);
     unsigned i = 0;
     for (; i < E1000_WAIT_LIMIT && (rd(nic, E1000_CTRL) & E1000_CTRL_RST); i++)

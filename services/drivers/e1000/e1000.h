@@ -80,6 +80,9 @@ int e1000_init(struct e1000 *nic, const struct e1000_io *io, void *dma, uint64_t
  * broadcast) and transmit on, link forced up. Frames in flight are lost. */
 int e1000_reset(struct e1000 *nic);
 bool e1000_link_up(struct e1000 *nic);
+/* Receive and transmit off, interrupts masked: the device starts no more
+ * DMA of its own (before its memory or its IOSpace goes away). */
+void e1000_stop(struct e1000 *nic);
 
 /* Queues one frame (without CRC; padded to E1000_MIN_FRAME), copied into a
  * transmit buffer. E1000_OK or E1000_ERR_TX_FULL / _LENGTH. */
