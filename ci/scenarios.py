@@ -274,3 +274,27 @@ SCENARIOS.append(
         timeout=180,
     )
 )
+
+# The same NIC and tap without intel-iommu: the driver is not started (it
+# runs only with its device in an IOSpace), and nothing else breaks.
+SCENARIOS.append(
+    Scenario(
+        name="qemu-e1000-no-iommu",
+        emulator="qemu",
+        description="e1000 on a tap but no IOMMU: the driver refuses to run unconfined",
+        smp=1,
+        tap_net="10.69.0",
+        nic="e1000",
+        cmdline=BOOT_CMDLINE,
+        modules=INIT,
+        expect=[
+            r"^iommu: no DMAR table",
+            r"atoll: ready cpus=1 .*iommu=no",
+            r"^init: e1000: 00:[0-9a-f]{2}\.0 not started: no remapping unit is up, and the "
+            r"driver runs only with its device in an IOSpace",
+        ]
+        + INIT_EXPECT,
+        forbid=FORBID + [r"^init: e1000: arp reply"],
+        timeout=QEMU_BIOS_TIMEOUT,
+    )
+)

@@ -20,8 +20,10 @@
  *      id).
  *   3. The driver resets the NIC and ARP works again.
  *
- * Without an 82540EM (every other scenario) or without a remapping unit
- * the group prints why and skips: the driver only runs confined.
+ * Without an 82540EM (every other scenario but qemu-e1000-no-iommu) the
+ * group says so and skips. With one but no remapping unit
+ * (qemu-e1000-no-iommu) it refuses to start the driver: it only runs
+ * with its device confined.
  *
  * Slots come from [empty_first + 6912, empty_first + 7168). */
 #include "../drivers/e1000/e1000.h"
@@ -312,8 +314,8 @@ static void run(const struct atoll_bootinfo *bi)
     TEST_EQ("e1000.init_ok", (uint64_t)(int64_t)r, E1000_OK);
     if (r != E1000_OK)
         goto out;
-    printf("init: e1000: %02lx:%02lx.%lu in an IOSpace, rings and buffers at iova 0x%lx, ",
-           (nic_pci >> 8) & 0xff, (nic_pci >> 3) & 0x1f, nic_pci & 7, DMA_IOVA);
+    printf("init: e1000: " ATOLL_PCI_FORMAT " in an IOSpace, rings and buffers at iova 0x%lx, ",
+           ATOLL_PCI_FORMAT_ARGS(nic_pci), DMA_IOVA);
     print_mac("mac ", nic.mac, ", receive polled\n");
     TEST_EQ("e1000.mac_is_unicast", nic.mac[0] & 1, 0);
     unsigned waits = 0;
@@ -375,8 +377,9 @@ void tests_e1000(const struct atoll_bootinfo *bi)
     if (!atoll_pci_find(ports, E1000_VENDOR_INTEL, E1000_DEVICE_82540EM, &nic_pci)) {
         printf("init: e1000: no 82540EM on PCI bus 0, NIC tests skipped\n");
     } else if (bi->iommu_units == 0) {
-        printf("init: e1000: no remapping unit up, NIC tests skipped (the driver runs only "
-               "confined)\n");
+        printf("init: e1000: " ATOLL_PCI_FORMAT " not started: no remapping unit is up, and the "
+               "driver runs only with its device in an IOSpace\n",
+               ATOLL_PCI_FORMAT_ARGS(nic_pci));
     } else {
         ut = slot();
         uint64_t code = atoll_untyped_carve(bi, 20, ut);

@@ -1,5 +1,6 @@
 /* VT-d invocation wrappers and the fault drain loop; see iommu.h. */
 #include "iommu.h"
+#include "pci.h"
 
 /* GetFault finds at most this many records per drain: more than every
  * unit of a machine holds (CAP.NFR is at most 256 per unit). */
@@ -48,10 +49,10 @@ struct atoll_error_detail atoll_iommu_drain_faults(const char *(*name_of)(uint64
         if (f.code != ATOLL_OK || !(f.argument & ATOLL_IOMMU_FAULT_VALID))
             break;
         const char *name = name_of ? name_of(f.value0) : NULL;
-        printf("init: iommu fault: %s (%02lx:%02lx.%lu) %s 0x%lx, reason %lu\n",
-               name ? name : "unknown device", (f.value0 >> 8) & 0xff, (f.value0 >> 3) & 0x1f,
-               f.value0 & 7, (f.argument & ATOLL_IOMMU_FAULT_READ) ? "read from" : "write to",
-               f.value1, f.value2);
+        printf("init: iommu fault: %s (" ATOLL_PCI_FORMAT ") %s 0x%lx, reason %lu\n",
+               name ? name : "unknown device", ATOLL_PCI_FORMAT_ARGS(f.value0),
+               (f.argument & ATOLL_IOMMU_FAULT_READ) ? "read from" : "write to", f.value1,
+               f.value2);
         if (n == 0)
             first = f;
     }

@@ -27,6 +27,11 @@
 #define PCI_DEVICES_PER_BUS 32
 #define PCI_VENDOR_NONE     0xffff
 
+/* printf of a PCI address as bus:device.function (segment 0). */
+#define ATOLL_PCI_FORMAT "%02lx:%02lx.%lu"
+#define ATOLL_PCI_FORMAT_ARGS(a)                                                                   \
+    (unsigned long)(((a) >> 8) & 0xff), (unsigned long)(((a) >> 3) & 0x1f), (unsigned long)((a)&7)
+
 /* An IOPort capability for the configuration ports, into root-CNode slot
  * `dest` (from IOPortControl). */
 struct atoll_error_detail atoll_pci_ports_issue(uint64_t dest);
