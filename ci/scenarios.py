@@ -242,7 +242,8 @@ SCENARIOS.append(
 # (tap at 10.69.0.1, the driver is 10.69.0.2). ARP and ping to the tap's
 # Linux stack through rings in an IOSpace, then three DMAs outside it
 # (into a frame of init's, into and out of a kernel page) blocked and
-# reported, then a NIC reset and ARP again. QEMU's e1000 takes no frame
+# reported, then a NIC reset and ARP again, then Unbind while it runs (its
+# ring fetch blocked). QEMU's e1000 takes no frame
 # for a second after receive is enabled, twice here.
 E1000_FAULT = r"^init: iommu fault: e1000 \(00:[0-9a-f]{2}\.0\) "
 SCENARIOS.append(
@@ -268,6 +269,8 @@ SCENARIOS.append(
             E1000_FAULT + r"read from 0x210000, reason \d+",
             r"^init: e1000: arp reply: 10\.69\.0\.1 is at ",
             r"^init: e1000: after 3 blocked DMAs and a reset the NIC sends and receives",
+            # Unbound while running: not even its transmit ring (no context entry).
+            E1000_FAULT + r"read from 0x40000000, reason 2$",
         ]
         + INIT_EXPECT,
         forbid=FORBID + [FORBID_IOMMU_TROUBLE],

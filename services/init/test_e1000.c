@@ -19,6 +19,8 @@
  *      notification, then GetFault with the address and the NIC's source
  *      id).
  *   3. The driver resets the NIC and ARP works again.
+ *   4. Unbound while running, the NIC cannot even fetch its transmit
+ *      ring: blocked and reported too.
  *
  * Without an 82540EM (every other scenario but qemu-e1000-no-iommu) the
  * group says so and skips. With one but no remapping unit
@@ -303,7 +305,8 @@ static void run(const struct atoll_bootinfo *bi)
     TEST_EQ("e1000.setup_iospace", ok, true);
     if (!ok || !map_windows(bi, space, &pattern))
         return;
-    TEST_EQ("e1000.bind_ok", atoll_iommu_bind(space, nic_pci).code, ATOLL_OK);
+    bool bound = atoll_iommu_bind(space, nic_pci).code == ATOLL_OK;
+    TEST_EQ("e1000.bind_ok", bound, true);
     TEST_EQ("e1000.fault_notification_ok", atoll_iommu_set_fault_notification(badged).code,
             ATOLL_OK);
     quiet_faults(ntfn);
@@ -362,10 +365,20 @@ static void run(const struct atoll_bootinfo *bi)
                "(%lu frames in, %lu out)\n",
                nic.rx_frames, nic.tx_frames);
     }
+    /* Unbound while it runs, the NIC reaches nothing, not even its rings:
+     * the fetch of the next transmit descriptor is blocked. */
+    quiet_faults(ntfn);
+    TEST_EQ("e1000.unbind_ok", atoll_iommu_unbind(nic_pci).code, ATOLL_OK);
+    bound = false;
+    send_arp_request();
+    expect_fault("e1000.unbound_nic_cannot_read_its_ring", ntfn, DMA_IOVA + E1000_TX_RING_OFFSET,
+                 true);
 out:
     e1000_stop(&nic);
     atoll_pci_write32(ports, nic_pci, PCI_COMMAND, cmd);
-    TEST_EQ("e1000.unbind_ok", atoll_iommu_unbind(nic_pci).code, ATOLL_OK);
+    if (bound)
+        TEST_EQ("e1000.unbind_ok", atoll_iommu_unbind(nic_pci).code, ATOLL_OK);
+    quiet_faults(ntfn);
 }
 
 void tests_e1000(const struct atoll_bootinfo *bi)
