@@ -4,3 +4,5 @@
 
 $(call host_test,test_e1000,tests/unit/test_e1000.c tests/unit/check.c \
 	services/drivers/e1000/e1000.c services/lib/ether.c)
+$(call host_fuzzer,fuzz_e1000,tests/fuzz/fuzz_e1000.c services/drivers/e1000/e1000.c \
+	services/lib/ether.c)
