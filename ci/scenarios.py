@@ -264,6 +264,7 @@ SCENARIOS.append(
             r"mac 52:54:00:12:34:56, receive polled",
             r"^init: e1000: arp reply: 10\.69\.0\.1 is at ([0-9a-f]{2}:){5}[0-9a-f]{2}$",
             r"^init: e1000: echo reply from 10\.69\.0\.1: seq 1, 32 bytes",
+            r"^init: e1000: 50 of 50 echo replies in a row \(rings wrapped\)",
             E1000_FAULT + r"write to 0x[0-9a-f]+, reason \d+",
             E1000_FAULT + r"write to 0x210000, reason \d+",
             E1000_FAULT + r"read from 0x210000, reason \d+",

@@ -9,7 +9,8 @@
  * interrupt is routed to the driver yet).
  *
  *   1. ARP: who has NET.1? The namespace's Linux answers; we print it.
- *      Then an ICMP echo to NET.1 and its reply.
+ *      Then an ICMP echo to NET.1 and its reply, and 50 more in a row
+ *      (several times round both rings).
  *   2. Hostile DMA with the same NIC: a receive descriptor pointed at an
  *      IOVA that is not mapped but equals the physical address of a frame
  *      init filled with a pattern, one pointed at a page of the kernel
@@ -69,6 +70,8 @@ _Static_assert(BAR_PAGES * 0x1000 <= 0x10000 && DMA_VA + E1000_DMA_BYTES <= PATT
 #define PATTERN_BYTE 0x5a
 #define ECHO_ID      0x7011
 #define ECHO_BYTES   32
+/* Several times round both rings (E1000_RX_COUNT, E1000_TX_COUNT). */
+#define PING_BURST 50u
 /* Waits, in yields (about a microsecond each, more under load): QEMU's
  * e1000 takes no frame for a second after receive is switched on. */
 #define RX_WAIT_YIELDS    30000000u
@@ -204,7 +207,8 @@ static bool arp_round_trip(const char *test_name)
     return got;
 }
 
-static void echo_round_trip(void)
+/* One ping to the tap: true when its reply came. */
+static bool ping(void)
 {
     uint8_t payload[ECHO_BYTES],
         f[ETHER_HEADER_LEN + IPV4_HEADER_LEN + ICMP_HEADER_LEN + ECHO_BYTES];
@@ -213,11 +217,29 @@ static void echo_round_trip(void)
         payload[i] = (uint8_t)(i + echo_seq);
     size_t n = ether_icmp_echo(f, sizeof(f), nic.mac, tap_mac, OUR_IP, TAP_IP, (uint16_t)ECHO_ID,
                                echo_seq, payload, sizeof(payload));
-    TEST_EQ("e1000.echo_request_queued", e1000_transmit(&nic, f, n), E1000_OK);
-    bool got = wait_frame(is_echo_reply) > 0;
-    test_result("e1000.echo_reply_received", got, "no echo reply in %u polls", RX_WAIT_YIELDS);
+    return e1000_transmit(&nic, f, n) == E1000_OK && wait_frame(is_echo_reply) > 0;
+}
+
+static void echo_round_trip(void)
+{
+    bool got = ping();
+    test_result("e1000.echo_reply_received", got, "no echo reply to seq %u", echo_seq);
     if (got)
         printf("init: e1000: echo reply from 10.69.0.1: seq %u, %u bytes\n", echo_seq, ECHO_BYTES);
+}
+
+/* Pings in a row, around both rings several times. */
+static void ping_burst(void)
+{
+    unsigned replies = 0;
+    uint64_t t0 = atoll_rdtsc();
+    for (unsigned i = 0; i < PING_BURST; i++)
+        replies += ping();
+    uint64_t ticks = (atoll_rdtsc() - t0) / PING_BURST;
+    TEST_EQ("e1000.every_ping_of_a_burst_answered", replies, PING_BURST);
+    printf("init: e1000: %u of %u echo replies in a row (rings wrapped), %lu TSC ticks per "
+           "round trip\n",
+           replies, PING_BURST, ticks);
 }
 
 /* Nothing pending, events unmasked, notification clear. */
@@ -333,6 +355,7 @@ static void run(const struct atoll_bootinfo *bi)
     if (!arp_round_trip("e1000.arp_reply_received"))
         goto out;
     echo_round_trip();
+    ping_burst();
     TEST_EQ("e1000.no_fault_for_own_buffers",
             atoll_iommu_drain_faults(device_name).argument & ATOLL_IOMMU_FAULT_VALID, 0);
 

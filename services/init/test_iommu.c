@@ -89,14 +89,6 @@ static uint64_t edu_pci(void)
     return edu;
 }
 
-/* Reading the TSC is allowed at user level (CR4.TSD clear). */
-static uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
-
 static volatile uint64_t *reg64(unsigned off)
 {
     return (volatile uint64_t *)(bar + off);
@@ -362,13 +354,13 @@ static void test_pool_exhaustion(void)
     /* Cost of a map and an unmap (which waits for the IOTLB invalidation;
      * in caching mode the map invalidates too): printed, not checked. */
     atoll_iospace_unmap(small, frames);
-    uint64_t t0 = rdtsc();
+    uint64_t t0 = atoll_rdtsc();
     for (unsigned i = 0; i < TIMED_ROUNDS; i++) {
         atoll_iospace_map(small, frames, (UINT64_C(1) << 30) + 2 * PAGE, ATOLL_IO_READ);
         atoll_iospace_unmap(small, frames);
     }
     printf("init: iommu: IOSpace map + unmap: %lu TSC ticks per pair (%u pairs)\n",
-           (rdtsc() - t0) / TIMED_ROUNDS, TIMED_ROUNDS);
+           (atoll_rdtsc() - t0) / TIMED_ROUNDS, TIMED_ROUNDS);
     TEST_EQ("iospace.delete_unbound_iospace_ok",
             atoll_cnode_slot_op(ATOLL_CNODE_DELETE, ROOT, small, DEPTH).code, ATOLL_OK);
     TEST_EQ("iospace.frame_of_deleted_iospace_unmaps_harmlessly", atoll_frame_unmap(frames).code,
