@@ -265,6 +265,8 @@ SCENARIOS.append(
             r"^init: e1000: arp reply: 10\.69\.0\.1 is at ([0-9a-f]{2}:){5}[0-9a-f]{2}$",
             r"^init: e1000: echo reply from 10\.69\.0\.1: seq 1, 32 bytes",
             r"^init: e1000: 50 of 50 echo replies in a row \(rings wrapped\)",
+            r"^init: e1000: receive interrupt on GSI \d+ \(INTx, level\): Wait woke with the ARP "
+            r"reply in the ring",
             E1000_FAULT + r"write to 0x[0-9a-f]+, reason \d+",
             E1000_FAULT + r"write to 0x210000, reason \d+",
             E1000_FAULT + r"read from 0x210000, reason \d+",

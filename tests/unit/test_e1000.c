@@ -134,6 +134,14 @@ static void model_write(void *ctx, uint32_t reg, uint32_t value)
         M.regs[E1000_IMS / 4] &= ~value;
         return;
     }
+    if (reg == E1000_IMS) {
+        M.regs[E1000_IMS / 4] |= value;
+        return;
+    }
+    if (reg == E1000_ICS) {
+        M.regs[E1000_ICR / 4] |= value;
+        return;
+    }
     M.regs[reg / 4] = value;
     if (reg == E1000_TDT)
         model_transmit();
@@ -198,6 +206,31 @@ static void init_programs_the_device(void)
                               !(M.regs[E1000_TCTL / 4] & E1000_TCTL_EN));
     uint8_t f[64] = {0};
     CHECK_TRUE("stopped device takes no frame", !model_receive(f, sizeof(f), 0));
+}
+
+/* INTx is asserted while a cause is set and unmasked. */
+static bool model_intx(void)
+{
+    return (M.regs[E1000_ICR / 4] & M.regs[E1000_IMS / 4]) != 0;
+}
+
+static void interrupts_masked_until_asked(void)
+{
+    up();
+    e1000_interrupt_raise(&nic, E1000_INT_RXT0);
+    CHECK_TRUE("masked after reset", !model_intx());
+    e1000_interrupts_on(&nic);
+    CHECK_TRUE("receive cause on", model_intx());
+    CHECK_U("causes read", E1000_INT_RXT0, e1000_interrupt_causes(&nic) & E1000_INT_RXT0);
+    CHECK_TRUE("reading the causes drops the line", !model_intx());
+    e1000_interrupt_raise(&nic, E1000_INT_LSC);
+    CHECK_TRUE("other causes stay masked", !model_intx());
+    e1000_interrupts_off(&nic);
+    e1000_interrupt_raise(&nic, E1000_INT_RXT0);
+    CHECK_TRUE("off again", !model_intx());
+    e1000_interrupts_on(&nic);
+    CHECK_I("reset", E1000_OK, e1000_reset(&nic));
+    CHECK_TRUE("a reset masks them", !model_intx());
 }
 
 static void init_refuses_unaligned(void)
@@ -393,6 +426,7 @@ int main(void)
     check_suite("e1000");
     RUN_TEST(init_programs_the_device);
     RUN_TEST(init_refuses_unaligned);
+    RUN_TEST(interrupts_masked_until_asked);
     RUN_TEST(reset_and_eeprom_timeouts);
     RUN_TEST(transmit_pads_and_completes);
     RUN_TEST(transmit_ring_full_and_wraps);

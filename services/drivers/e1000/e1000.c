@@ -102,7 +102,7 @@ static void setup_rings(struct e1000 *nic)
 
 void e1000_stop(struct e1000 *nic)
 {
-    wr(nic, E1000_IMC, E1000_INT_ALL);
+    e1000_interrupts_off(nic);
     wr(nic, E1000_RCTL, 0);
     wr(nic, E1000_TCTL, 0);
 }
@@ -145,6 +145,26 @@ int e1000_reset(struct e1000 *nic)
     wr(nic, E1000_RCTL, E1000_RCTL_EN | E1000_RCTL_BAM | E1000_RCTL_BSIZE_2048 | E1000_RCTL_SECRC);
     wr(nic, E1000_CTRL, rd(nic, E1000_CTRL) | E1000_CTRL_SLU | E1000_CTRL_ASDE);
     return E1000_OK;
+}
+
+void e1000_interrupts_on(struct e1000 *nic)
+{
+    wr(nic, E1000_IMS, E1000_INT_RXT0);
+}
+
+void e1000_interrupts_off(struct e1000 *nic)
+{
+    wr(nic, E1000_IMC, E1000_INT_ALL);
+}
+
+uint32_t e1000_interrupt_causes(struct e1000 *nic)
+{
+    return rd(nic, E1000_ICR);
+}
+
+void e1000_interrupt_raise(struct e1000 *nic, uint32_t causes)
+{
+    wr(nic, E1000_ICS, causes);
 }
 
 bool e1000_link_up(struct e1000 *nic)

@@ -10,8 +10,9 @@
  * IOSpace mapping under VT-d; the physical address without one). It holds
  * both rings and every buffer; nothing else is ever given to the device.
  *
- * Interrupts stay masked: receive is polled (e1000_receive). INTx routing
- * on q35 and MSI through interrupt remapping are not wired up yet. */
+ * Interrupts are masked after a reset and receive is polled
+ * (e1000_receive); a driver with an interrupt line may unmask the receive
+ * cause (e1000_interrupts_on). The 82540EM has no MSI, only INTx. */
 #ifndef ATOLL_E1000_H
 #define ATOLL_E1000_H
 
@@ -83,6 +84,16 @@ bool e1000_link_up(struct e1000 *nic);
 /* Receive and transmit off, interrupts masked: the device starts no more
  * DMA of its own (before its memory or its IOSpace goes away). */
 void e1000_stop(struct e1000 *nic);
+
+/* Interrupts. e1000_reset leaves them all masked and receive works by
+ * polling; a driver that has an interrupt line unmasks the receive cause,
+ * and on each interrupt reads (and so clears) the causes, which makes the
+ * device drop its INTx line. e1000_interrupt_raise asks the device for an
+ * interrupt now (ICS): how a driver finds which line its INTx reaches. */
+void e1000_interrupts_on(struct e1000 *nic);
+void e1000_interrupts_off(struct e1000 *nic);
+uint32_t e1000_interrupt_causes(struct e1000 *nic);
+void e1000_interrupt_raise(struct e1000 *nic, uint32_t causes);
 
 /* Queues one frame (without CRC; padded to E1000_MIN_FRAME), copied into a
  * transmit buffer. E1000_OK or E1000_ERR_TX_FULL / _LENGTH. */

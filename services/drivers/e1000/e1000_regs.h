@@ -17,6 +17,7 @@
 #define E1000_STATUS      0x0008 /* device status */
 #define E1000_EERD        0x0014 /* EEPROM read */
 #define E1000_ICR         0x00c0 /* interrupt cause read (clears on read) */
+#define E1000_ICS         0x00c8 /* interrupt cause set (raises the causes written) */
 #define E1000_IMS         0x00d0 /* interrupt mask set */
 #define E1000_IMC         0x00d8 /* interrupt mask clear */
 #define E1000_RCTL        0x0100 /* receive control */
@@ -60,9 +61,11 @@
 /* EEPROM words 0-2: the MAC address, low byte first (SDM table 5-2). */
 #define E1000_EEPROM_MAC_WORD0 0
 
-/* Interrupt causes (ICR/IMS/IMC, SDM 13.4.17). All are masked: the
- * driver polls (see e1000.h). */
-#define E1000_INT_ALL UINT32_C(0xffffffff)
+/* Interrupt causes (ICR/ICS/IMS/IMC, SDM 13.4.17-20). */
+#define E1000_INT_TXDW (UINT32_C(1) << 0) /* transmit descriptor written back */
+#define E1000_INT_LSC  (UINT32_C(1) << 2) /* link status change */
+#define E1000_INT_RXT0 (UINT32_C(1) << 7) /* receive timer: a frame is in the ring */
+#define E1000_INT_ALL  UINT32_C(0xffffffff)
 
 /* RCTL (SDM 13.4.22). Buffer size 2048: BSIZE 00 with BSEX clear. */
 #define E1000_RCTL_EN         (UINT32_C(1) << 1)
