@@ -242,9 +242,11 @@ def qemu_command(sc, iso, rundir, serial_log, tap=None):
     if sc.icount:
         cmd += ["-icount", sc.icount]
     if tap:
+        # romfile= : no iPXE option ROM, so the firmware leaves the NIC as
+        # reset left it and the kernel's driver is its first user.
         cmd += [
             "-netdev", "tap,id=n0,ifname=%s,script=no,downscript=no" % tap,
-            "-device", "%s,netdev=n0,mac=%s" % (sc.nic, sc.nic_mac),
+            "-device", "%s,netdev=n0,mac=%s,romfile=" % (sc.nic, sc.nic_mac),
         ]
     return cmd + list(sc.qemu_args)
 
