@@ -98,6 +98,8 @@ $(BUILD)/services/%.elf: $(USER_CRT0) $(USER_LIB) services/lib/user.ld $$(call u
 
 # Test guests (images/guests/) are data inside init, which runs them.
 $(BUILD)/services/init.elf: $(patsubst %.asm,$(BUILD)/u/%.o,$(wildcard images/guests/*.asm))
+# The e1000 driver core (services/drivers/e1000/), tested by init.
+$(BUILD)/services/init.elf: $(BUILD)/u/services/drivers/e1000/e1000.o
 
 $(BUILD)/kernel.elf: $(KERNEL_OBJ) arch/x86_64/linker.ld
 	@echo "  LD      $@"
@@ -146,4 +148,5 @@ check-format:
 clean:
 	rm -rf $(BUILD)
 
--include $(KERNEL_OBJ:.o=.d) $(USER_LIB_OBJ:.o=.d) $(wildcard $(BUILD)/u/services/*/*.d)
+-include $(KERNEL_OBJ:.o=.d) $(USER_LIB_OBJ:.o=.d) $(wildcard $(BUILD)/u/services/*/*.d) \
+	$(wildcard $(BUILD)/u/services/drivers/*/*.d)

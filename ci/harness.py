@@ -20,7 +20,9 @@ CLI (ad hoc):
 """
 
 import argparse
+import atexit
 import dataclasses
+import itertools
 import os
 import re
 import shutil
@@ -51,6 +53,9 @@ TRAILING_SECONDS = 0.5  # after the last expect: let forbidden output show up
 TAIL_LINES = 30
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# Private ranges only: the tap's traffic never leaves its namespace anyway.
+_TAP_NET_RE = re.compile(r"^10\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$")
+_MAC_RE = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
 
 
 @dataclasses.dataclass
@@ -78,6 +83,14 @@ class Scenario:
     # Command prefix, e.g. ["ip", "netns", "exec", "ns0"] for NIC tests.
     # Must exec the emulator (not fork) so killing the group stops it.
     wrapper: list = dataclasses.field(default_factory=list)
+    # NIC tests (QEMU only): "10.A.B" makes a network namespace with a tap
+    # at 10.A.B.1/24 for this run (unique names, removed afterwards, also on
+    # failure, timeout or Ctrl-C), runs the emulator inside it and gives it
+    # the tap as netdev n0, attached to a `nic` (a QEMU -device model, e.g.
+    # "e1000") with MAC `nic_mac`.
+    tap_net: str = None
+    nic: str = "e1000"
+    nic_mac: str = "52:54:00:12:34:56"
     description: str = ""
 
     def check(self):
@@ -86,8 +99,12 @@ class Scenario:
             raise ValueError("scenario name %r: use letters, digits, . _ -" % self.name)
         if self.emulator not in ("qemu", "bochs"):
             raise ValueError("%s: emulator must be qemu or bochs" % self.name)
-        if self.emulator == "bochs" and (self.uefi or self.iommu or self.icount):
-            raise ValueError("%s: Bochs has no UEFI, IOMMU or icount option" % self.name)
+        if self.emulator == "bochs" and (self.uefi or self.iommu or self.icount or self.tap_net):
+            raise ValueError("%s: Bochs has no UEFI, IOMMU, icount or tap option" % self.name)
+        if self.tap_net is not None and not _TAP_NET_RE.match(self.tap_net):
+            raise ValueError("%s: tap_net must look like 10.A.B, not %r" % (self.name, self.tap_net))
+        if not _MAC_RE.match(self.nic_mac) or not _NAME_RE.match(self.nic):
+            raise ValueError("%s: bad nic %r or nic_mac %r" % (self.name, self.nic, self.nic_mac))
         if not self.expect:
             raise ValueError("%s: a scenario needs at least one expect" % self.name)
         for rx in list(self.expect) + list(self.forbid):
@@ -155,6 +172,7 @@ def kill_all():
         procs = list(_live)
     for p in procs:
         _kill_group(p)
+    remove_all_netns()
 
 
 # ---------------------------------------------------------------- firmware
@@ -189,7 +207,7 @@ def missing_requirement(sc):
 # ---------------------------------------------------------------- commands
 
 
-def qemu_command(sc, iso, rundir, serial_log):
+def qemu_command(sc, iso, rundir, serial_log, tap=None):
     machine = "q35,kernel-irqchip=split" if sc.iommu else "q35"
     cmd = [
         QEMU,
@@ -223,6 +241,13 @@ def qemu_command(sc, iso, rundir, serial_log):
             ]
     if sc.icount:
         cmd += ["-icount", sc.icount]
+    if tap:
+        # romfile= : no iPXE option ROM, so the firmware leaves the NIC as
+        # reset left it and the kernel's driver is its first user.
+        cmd += [
+            "-netdev", "tap,id=n0,ifname=%s,script=no,downscript=no" % tap,
+            "-device", "%s,netdev=n0,mac=%s,romfile=" % (sc.nic, sc.nic_mac),
+        ]
     return cmd + list(sc.qemu_args)
 
 
@@ -298,6 +323,137 @@ def _private_netns_works():
     return _netns_ok
 
 
+# ---------------------------------------------------------------- NIC taps
+#
+# A NIC scenario gets its own network namespace holding one tap device with
+# the address 10.A.B.1/24; QEMU runs inside the namespace (`ip netns exec`
+# execs it, so the emulator stays the leader of its process group), so the
+# guest's frames reach only that namespace's Linux stack. Names carry the
+# harness's pid and a counter: parallel runs never collide, and namespaces
+# left by a harness that was SIGKILLed are recognised (dead pid) and removed
+# by the next run.
+
+NETNS_PREFIX = "atoll-"
+_NETNS_RE = re.compile(r"^%s(\d+)-\d+$" % NETNS_PREFIX)
+_netns_seq = itertools.count()
+_live_netns = {}  # namespace -> tap
+_netns_lock = threading.Lock()
+IP_TIMEOUT = 20
+
+
+class NetnsUnavailable(Exception):
+    """This machine cannot make network namespaces or taps (-> skip)."""
+
+
+class NetnsError(Exception):
+    """Making the namespace or tap failed for another reason (-> fail)."""
+
+
+def _ip(args, check=True):
+    try:
+        r = subprocess.run(["ip"] + args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=IP_TIMEOUT)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise NetnsError("ip %s: %s" % (" ".join(args), e))
+    out = r.stdout.decode(errors="replace").strip()
+    if check and r.returncode != 0:
+        raise NetnsError("ip %s: %s" % (" ".join(args), out))
+    return r.returncode, out
+
+
+def _remove_netns(ns, tap):
+    # The tap goes with its namespace; deleting it first keeps that true
+    # even for a tap a future kernel would move back to the initial one.
+    _ip(["-n", ns, "link", "del", tap], check=False)
+    _ip(["netns", "del", ns], check=False)
+
+
+def remove_all_netns():
+    """Remove every namespace this process made and still holds."""
+    with _netns_lock:
+        left = list(_live_netns.items())
+        _live_netns.clear()
+    for ns, tap in left:
+        _remove_netns(ns, tap)
+
+
+atexit.register(remove_all_netns)
+
+
+def _reap_stale_netns():
+    """Namespaces of harness processes that no longer exist."""
+    code, out = _ip(["netns", "list"], check=False)
+    if code != 0:
+        return
+    for line in out.splitlines():
+        name = line.split()[0] if line.split() else ""
+        m = _NETNS_RE.match(name)
+        if not m or int(m.group(1)) == os.getpid():
+            continue
+        try:
+            os.kill(int(m.group(1)), 0)
+        except ProcessLookupError:
+            _ip(["netns", "del", name], check=False)
+        except PermissionError:
+            pass
+
+
+class TapNamespace:
+    """A network namespace with a tap at <tap_net>.1/24, made now."""
+
+    def __init__(self, tap_net):
+        if shutil.which("ip") is None:
+            raise NetnsUnavailable("ip (iproute2) not installed: cannot make a tap namespace")
+        if not os.path.exists("/dev/net/tun"):
+            raise NetnsUnavailable("no /dev/net/tun: cannot make a tap device")
+        _reap_stale_netns()
+        seq = next(_netns_seq)
+        self.name = "%s%d-%d" % (NETNS_PREFIX, os.getpid(), seq)
+        # IFNAMSIZ is 16 with the NUL: "atap" and at most 8 hex digits.
+        self.tap = "atap%x" % ((os.getpid() << 8 | (seq & 0xff)) & 0xffffffff)
+        self.address = tap_net + ".1"
+        with _netns_lock:
+            _live_netns[self.name] = self.tap
+        try:
+            code, out = _ip(["netns", "add", self.name], check=False)
+            if code != 0:
+                if "not permitted" in out or "Permission denied" in out:
+                    raise NetnsUnavailable("cannot make a network namespace here: " + out)
+                raise NetnsError("ip netns add %s: %s" % (self.name, out))
+            _ip(["-n", self.name, "link", "set", "lo", "up"])
+            _ip(["-n", self.name, "tuntap", "add", "dev", self.tap, "mode", "tap"])
+            _ip(["-n", self.name, "addr", "add", self.address + "/24", "dev", self.tap])
+            _ip(["-n", self.name, "link", "set", self.tap, "up"])
+        except BaseException:
+            self.remove()
+            raise
+
+    def wrapper(self):
+        return ["ip", "netns", "exec", self.name]
+
+    def remove(self, rundir=None):
+        """Record the tap's counters and neighbours in rundir/netns.txt
+        (what the Linux side saw), then delete tap and namespace."""
+        with _netns_lock:
+            mine = _live_netns.pop(self.name, None) is not None
+        if not mine:
+            return
+        if rundir:
+            try:
+                with open(os.path.join(rundir, "netns.txt"), "w") as f:
+                    for args in (["-s", "link", "show", self.tap], ["neigh", "show"]):
+                        f.write("$ ip -n %s %s\n%s\n" % (self.name, " ".join(args),
+                                                           _ip(["-n", self.name] + args, check=False)[1]))
+            except (OSError, NetnsError):
+                pass
+        _remove_netns(self.name, self.tap)
+
+
+def netns_exists(name):
+    code, out = _ip(["netns", "list"], check=False)
+    return code == 0 and any(l.split()[:1] == [name] for l in out.splitlines())
+
+
 # ---------------------------------------------------------------- matching
 
 
@@ -363,7 +519,7 @@ def run_iso(sc, iso, rundir, stop_event=None):
     sc.check()
     os.makedirs(rundir, exist_ok=True)
     serial_log = os.path.join(rundir, "serial.log")
-    for f in ("serial.log", "bochs.log", "emulator.out", "emulator.err", "command.txt"):
+    for f in ("serial.log", "bochs.log", "emulator.out", "emulator.err", "command.txt", "netns.txt"):
         try:
             os.unlink(os.path.join(rundir, f))
         except FileNotFoundError:
@@ -377,11 +533,32 @@ def run_iso(sc, iso, rundir, stop_event=None):
         res.reason = "ISO not found: %s" % iso
         return res
     iso = os.path.abspath(iso)
+    if not sc.tap_net:
+        return _boot(sc, iso, rundir, res, stop_event, None)
+    try:
+        net = TapNamespace(sc.tap_net)
+    except NetnsUnavailable as e:
+        res.skipped, res.reason = True, str(e)
+        return res
+    except NetnsError as e:
+        res.reason = "tap namespace: %s" % e
+        return res
+    try:
+        res = _boot(sc, iso, rundir, res, stop_event, net)
+    finally:
+        net.remove(rundir)
+    if not res.ok:
+        res.details += "".join("\nnetns: " + l for l in _read_text(os.path.join(rundir, "netns.txt")).splitlines())
+    return res
+
+
+def _boot(sc, iso, rundir, res, stop_event, net):
+    serial_log = res.log
     if sc.emulator == "qemu":
-        cmd = qemu_command(sc, iso, rundir, serial_log)
+        cmd = qemu_command(sc, iso, rundir, serial_log, net.tap if net else None)
     else:
         cmd = bochs_command(sc, iso, rundir, serial_log)
-    cmd = list(sc.wrapper) + cmd
+    cmd = (net.wrapper() if net else []) + list(sc.wrapper) + cmd
     with open(os.path.join(rundir, "command.txt"), "w") as f:
         f.write("cd %s && %s\n" % (rundir, " ".join(cmd)))
 
@@ -576,6 +753,8 @@ def main(argv=None):
     ap.add_argument("--iommu", action="store_true", help="QEMU: add intel-iommu")
     ap.add_argument("--icount", help="QEMU: -icount value, e.g. shift=0")
     ap.add_argument("--qemu-arg", action="append", default=[], help="extra QEMU argument, repeatable; write --qemu-arg=-device --qemu-arg=e1000")
+    ap.add_argument("--tap-net", metavar="10.A.B", help="QEMU: run in a new netns with a tap at 10.A.B.1/24 as netdev n0 of a NIC")
+    ap.add_argument("--nic", default="e1000", help="with --tap-net: the QEMU NIC model (default e1000)")
     ap.add_argument("--bochs-line", action="append", default=[], help="extra bochsrc line (repeatable)")
     ap.add_argument("--expect", action="append", default=[], help="regex, in order (repeatable)")
     ap.add_argument("--forbid", action="append", default=[], help="regex (repeatable)")
@@ -599,6 +778,7 @@ def main(argv=None):
             timeout=a.timeout, smp=a.smp, mem=a.mem, cmdline=a.cmdline,
             modules=[tuple(m) for m in a.module], uefi=a.uefi, iommu=a.iommu,
             icount=a.icount, qemu_args=a.qemu_arg, bochs_lines=a.bochs_line,
+            tap_net=a.tap_net, nic=a.nic,
         )
     try:
         sc.check()

@@ -112,6 +112,7 @@ int main(uint64_t bootinfo)
     tests_pd(bi);
     tests_vmx(bi);
     tests_iommu(bi);
+    tests_e1000(bi);
     test_summary("init");
     /* Last: a user fault must suspend this thread, not stop the kernel. */
     printf("init: touching kernel memory on purpose\n");

@@ -6,16 +6,18 @@
  * unchanged and produce a fault record with that address and edu's source
  * id; so must a DMA through a mapping that was just unmapped.
  *
- * edu is found through PCI configuration mechanism #1 (ports 0xcf8/0xcfc,
- * an IOPort capability): bus 0 is enough for QEMU's q35. Its BAR0 is
- * reached by splitting the device untyped that covers it down to the one
- * page and mapping that as a device frame. Without a remapping unit (or
+ * edu is found in PCI configuration space (services/lib/pci.h; bus 0 is
+ * enough for QEMU's q35). Its BAR0 is reached by splitting the device
+ * untyped that covers it down to the one page and mapping that as a
+ * device frame. Without a remapping unit (or
  * without edu) the DMA tests are skipped with a one-line reason; the
  * invocations that need no unit are checked everywhere.
  *
  * Slots come from [empty_first + 6144, empty_first + 6400). */
 #include "atoll/iommu.h"
 #include "atoll/irq.h"
+#include "iommu.h"
+#include "pci.h"
 #include "tests.h"
 #include "test.h"
 #include "vspace.h"
@@ -30,17 +32,6 @@
 #define PAGE UINT64_C(0x1000)
 /* Free in init's VSpace: PML4 entry 96. */
 #define VA UINT64_C(0x0000300000000000)
-
-/* PCI configuration mechanism #1. */
-#define PCI_CONFIG_ADDRESS 0xcf8
-#define PCI_CONFIG_DATA    0xcfc
-#define PCI_CONFIG_ENABLE  UINT32_C(0x80000000)
-#define PCI_VENDOR_DEVICE  0x00
-#define PCI_COMMAND        0x04
-#define PCI_BAR0           0x10
-#define PCI_COMMAND_MEMORY 0x2
-#define PCI_COMMAND_MASTER 0x4
-#define PCI_BAR_MEM_MASK   UINT32_C(0xfffffff0)
 
 /* QEMU's educational device (hw/misc/edu.c). */
 #define EDU_VENDOR     0x1234
@@ -61,20 +52,8 @@
 
 /* edu's interrupt registers: a write to RAISE sets bits of its status
  * and, with MSI enabled, sends its MSI; ACK clears them. */
-#define EDU_IRQ_RAISE 0x60
-#define EDU_IRQ_ACK   0x64
-/* PCI capabilities (PCI 3.0 6.7, 6.8.1): the list pointer, the MSI
- * capability's dword layout with a 64-bit address. */
-#define PCI_STATUS_CAP_LIST    (UINT32_C(1) << 20) /* in the dword at PCI_COMMAND */
-#define PCI_CAP_POINTER        0x34
-#define PCI_CAP_ID_MSI         0x05
-#define PCI_CAPS_MAX           48
-#define MSI_CONTROL_ENABLE     (UINT32_C(1) << 16) /* in the capability's first dword */
-#define MSI_CONTROL_64BIT      (UINT32_C(1) << 23)
-#define MSI_ADDRESS_LO         4
-#define MSI_ADDRESS_HI         8
-#define MSI_DATA_64            12
-#define MSI_DATA_32            8
+#define EDU_IRQ_RAISE          0x60
+#define EDU_IRQ_ACK            0x64
 #define MSI_ADDRESS_REMAPPABLE (UINT64_C(1) << 4) /* VT-d 5.1.2.2 */
 /* A function other than edu whose MSI entry edu will try to use: the
  * q35 LPC bridge, 00:1f.0. */
@@ -90,41 +69,19 @@
 #define IOSPACE_BITS 15
 #define FAULT_BADGE  UINT64_C(0x100)
 #define TIMED_ROUNDS 100u
+/* Polls for a fault event (it goes to the bootstrap core, which may be
+ * busy). */
+#define FAULT_EVENT_POLLS 2000u
 
 static uint64_t next_slot, last_slot;
 static uint64_t ut, pci_ports, device_parent;
 static volatile uint8_t *bar; /* edu's registers */
-static uint8_t edu_bus, edu_dev;
+static uint64_t edu;          /* its PCI address */
 static bool edu_found;
 
 static uint64_t slot(void)
 {
     return next_slot < last_slot ? next_slot++ : 0;
-}
-
-static struct atoll_error_detail port_in32(uint64_t port)
-{
-    return atoll_invoke(pci_ports, ATOLL_IOPORT_IN32, &port, ATOLL_IOPORT_IN_ARGS, NULL, 0);
-}
-
-static void port_out32(uint64_t port, uint64_t value)
-{
-    uint64_t w[ATOLL_IOPORT_OUT_ARGS] = {port, value};
-    atoll_invoke(pci_ports, ATOLL_IOPORT_OUT32, w, ATOLL_IOPORT_OUT_ARGS, NULL, 0);
-}
-
-static uint32_t pci_read(uint8_t bus, uint8_t dev, uint8_t off)
-{
-    port_out32(PCI_CONFIG_ADDRESS,
-               PCI_CONFIG_ENABLE | (uint32_t)bus << 16 | (uint32_t)dev << 11 | (off & 0xfcu));
-    return (uint32_t)port_in32(PCI_CONFIG_DATA).argument;
-}
-
-static void pci_write(uint8_t bus, uint8_t dev, uint8_t off, uint32_t v)
-{
-    port_out32(PCI_CONFIG_ADDRESS,
-               PCI_CONFIG_ENABLE | (uint32_t)bus << 16 | (uint32_t)dev << 11 | (off & 0xfcu));
-    port_out32(PCI_CONFIG_DATA, v);
 }
 
 static struct atoll_error_detail retype(uint64_t from, uint64_t type, uint64_t bits, uint64_t dest,
@@ -139,84 +96,14 @@ static struct atoll_error_detail copy(uint64_t dest, uint64_t src)
                                ATOLL_RIGHTS_ALL, 0);
 }
 
-static struct atoll_error_detail iospace_map(uint64_t space, uint64_t frame, uint64_t iova,
-                                             uint64_t rights)
-{
-    uint64_t w[ATOLL_IOSPACE_MAP_ARGS] = {iova, rights};
-    return atoll_invoke(space, ATOLL_IOSPACE_MAP, w, ATOLL_IOSPACE_MAP_ARGS, &frame, 1);
-}
-
-static struct atoll_error_detail iospace_unmap(uint64_t space, uint64_t frame)
-{
-    return atoll_invoke(space, ATOLL_IOSPACE_UNMAP, NULL, 0, &frame, 1);
-}
-
-static struct atoll_error_detail bind(uint64_t space, uint64_t pci)
-{
-    return atoll_invoke(ATOLL_SLOT_IOMMU_CONTROL, ATOLL_IOMMU_BIND, &pci, ATOLL_IOMMU_BIND_ARGS,
-                        &space, 1);
-}
-
-static struct atoll_error_detail unbind(uint64_t pci)
-{
-    return atoll_invoke(ATOLL_SLOT_IOMMU_CONTROL, ATOLL_IOMMU_UNBIND, &pci, ATOLL_IOMMU_BIND_ARGS,
-                        NULL, 0);
-}
-
-/* The next fault record: words flags, source, address, reason in the
- * error detail's argument, value0, value1, value2. */
-static struct atoll_error_detail get_fault(void)
-{
-    return atoll_invoke(ATOLL_SLOT_IOMMU_CONTROL, ATOLL_IOMMU_GET_FAULT, NULL, 0, NULL, 0);
-}
-
 static uint64_t edu_pci(void)
 {
-    return ATOLL_PCI_ADDRESS(0, edu_bus, edu_dev, 0);
-}
-
-static struct atoll_error_detail set_fault_notification(uint64_t ntfn)
-{
-    return atoll_invoke(ATOLL_SLOT_IOMMU_CONTROL, ATOLL_IOMMU_SET_FAULT_NOTIFICATION, NULL, 0,
-                        &ntfn, 1);
-}
-
-static uint64_t poll(uint64_t ntfn)
-{
-    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
-    return atoll_syscall(ATOLL_SYS_POLL, ntfn, 0, mr).badge;
-}
-
-/* Reading the TSC is allowed at user level (CR4.TSD clear). */
-static uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
-
-static void yield(void)
-{
-    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
-    atoll_syscall(ATOLL_SYS_YIELD, 0, 0, mr);
+    return edu;
 }
 
 static volatile uint64_t *reg64(unsigned off)
 {
     return (volatile uint64_t *)(bar + off);
-}
-
-/* The notification's badge, given the fault event some time to arrive
- * (it goes to the bootstrap core, which may be busy). */
-static uint64_t poll_a_while(uint64_t ntfn)
-{
-    uint64_t badge = 0;
-    for (unsigned i = 0; i < 2000 && badge == 0; i++) {
-        badge = poll(ntfn);
-        if (badge == 0)
-            yield();
-    }
-    return badge;
 }
 
 /* One DMA of edu's engine; false if it never finished. */
@@ -229,29 +116,21 @@ static bool edu_dma(uint64_t src, uint64_t dst, uint64_t cmd)
     for (uint32_t i = 0; i < EDU_POLL_YIELDS; i++) {
         if ((*reg64(EDU_DMA_CMD) & EDU_DMA_RUN) == 0)
             return true;
-        yield();
+        atoll_yield();
     }
     return false;
+}
+
+static const char *device_name(uint64_t pci)
+{
+    return edu_found && pci == edu ? "edu" : NULL;
 }
 
 /* Logs every pending fault record with the device's name, as init's
  * handler does; returns the first. */
 static struct atoll_error_detail drain_faults(void)
 {
-    struct atoll_error_detail first = {0};
-    for (unsigned n = 0; n < 64; n++) {
-        struct atoll_error_detail f = get_fault();
-        if (f.code != ATOLL_OK || !(f.argument & ATOLL_IOMMU_FAULT_VALID))
-            break;
-        const char *name = f.value0 == edu_pci() ? "edu" : "unknown device";
-        printf("init: iommu fault: %s (%02lx:%02lx.%lu) %s 0x%lx, reason %lu\n", name,
-               (f.value0 >> 8) & 0xff, (f.value0 >> 3) & 0x1f, f.value0 & 7,
-               (f.argument & ATOLL_IOMMU_FAULT_READ) ? "read from" : "write to", f.value1,
-               f.value2);
-        if (n == 0)
-            first = f;
-    }
-    return first;
+    return atoll_iommu_drain_faults(device_name);
 }
 
 /* Everything that does not need a unit (or edu). */
@@ -270,58 +149,11 @@ static void test_without_unit(const struct atoll_bootinfo *bi, uint64_t space)
     if (bi->iommu_units == 0) {
         uint64_t f = slot();
         retype(ut, ATOLL_OBJECT_FRAME_4K, 0, f, 1);
-        TEST_EQ("iospace.map_without_unit_illegal", iospace_map(space, f, 0, ATOLL_IO_READ).code,
+        TEST_EQ("iospace.map_without_unit_illegal",
+                atoll_iospace_map(space, f, 0, ATOLL_IO_READ).code, ATOLL_ERR_ILLEGAL_OPERATION);
+        TEST_EQ("iommu.bind_without_unit_illegal", atoll_iommu_bind(space, 0).code,
                 ATOLL_ERR_ILLEGAL_OPERATION);
-        TEST_EQ("iommu.bind_without_unit_illegal", bind(space, 0).code,
-                ATOLL_ERR_ILLEGAL_OPERATION);
     }
-}
-
-/* The device frame of the page at `paddr`: splits the device untyped that
- * covers it in halves down to that page. 0 on failure. */
-static uint64_t device_frame(const struct atoll_bootinfo *bi, uint64_t paddr)
-{
-    uint64_t cur = 0, base = 0;
-    unsigned bits = 0;
-    for (uint64_t i = 0; i < bi->untyped_count; i++) {
-        const struct atoll_untyped_desc *d = &bi->untyped[i];
-        if (d->is_device && paddr >= d->paddr && paddr - d->paddr < (UINT64_C(1) << d->size_bits)) {
-            cur = bi->untyped_first + i;
-            base = d->paddr;
-            bits = d->size_bits;
-            break;
-        }
-    }
-    if (cur == 0)
-        return 0;
-    device_parent = cur;
-    while (bits > 12) {
-        uint64_t halves = slot();
-        slot();
-        if (halves == 0 || retype(cur, ATOLL_OBJECT_UNTYPED, bits - 1, halves, 2).code != ATOLL_OK)
-            return 0;
-        bits--;
-        bool upper = paddr >= base + (UINT64_C(1) << bits);
-        cur = halves + (upper ? 1 : 0);
-        if (upper)
-            base += UINT64_C(1) << bits;
-    }
-    uint64_t f = slot();
-    return f != 0 && retype(cur, ATOLL_OBJECT_FRAME_4K, 0, f, 1).code == ATOLL_OK ? f : 0;
-}
-
-static bool find_edu(void)
-{
-    for (uint8_t dev = 0; dev < 32; dev++) {
-        uint32_t id = pci_read(0, dev, PCI_VENDOR_DEVICE);
-        if ((id & 0xffff) == EDU_VENDOR && (id >> 16) == EDU_DEVICE) {
-            edu_bus = 0;
-            edu_dev = dev;
-            edu_found = true;
-            return true;
-        }
-    }
-    return false;
 }
 
 static bool map_here(uint64_t frame, uint64_t va)
@@ -333,12 +165,13 @@ static void test_msi_remap(const struct atoll_bootinfo *bi);
 
 static void test_dma(const struct atoll_bootinfo *bi, uint64_t space)
 {
-    if (!find_edu()) {
+    edu_found = atoll_pci_find(pci_ports, EDU_VENDOR, EDU_DEVICE, &edu);
+    if (!edu_found) {
         printf("init: iommu: no edu device on PCI bus 0, DMA tests skipped\n");
         return;
     }
-    uint32_t bar0 = pci_read(edu_bus, edu_dev, PCI_BAR0) & PCI_BAR_MEM_MASK;
-    uint64_t regs = device_frame(bi, bar0);
+    uint64_t bar0 = atoll_pci_bar(pci_ports, edu, 0);
+    uint64_t regs = atoll_device_frames(bi, bar0, 1, slot, &device_parent);
     uint64_t pdpt = slot(), pd = slot(), pt = slot();
     uint64_t frames = slot();
     slot();
@@ -353,7 +186,7 @@ static void test_dma(const struct atoll_bootinfo *bi, uint64_t space)
               atoll_page_table_map(pt, VSPACE, VA).code == ATOLL_OK && map_here(regs, VA) &&
               map_here(frames, VA + PAGE) && map_here(frames + 1, VA + 2 * PAGE) &&
               map_here(frames + 2, VA + 3 * PAGE);
-    test_result("iommu.setup_edu_mapped", ok, "bar0 0x%x regs slot %lu", bar0, regs);
+    test_result("iommu.setup_edu_mapped", ok, "bar0 0x%lx regs slot %lu", bar0, regs);
     if (!ok)
         return;
     bar = (volatile uint8_t *)VA;
@@ -361,9 +194,9 @@ static void test_dma(const struct atoll_bootinfo *bi, uint64_t space)
     volatile uint8_t *dst = (volatile uint8_t *)(VA + 2 * PAGE);
     volatile uint8_t *canary = (volatile uint8_t *)(VA + 3 * PAGE);
     TEST_EQ("iommu.edu_id", *(volatile uint32_t *)(bar + EDU_ID), EDU_ID_VALUE);
-    uint32_t cmd = pci_read(edu_bus, edu_dev, PCI_COMMAND);
-    pci_write(edu_bus, edu_dev, PCI_COMMAND,
-              (cmd & 0xffff) | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    uint32_t cmd = atoll_pci_read32(pci_ports, edu, PCI_COMMAND);
+    atoll_pci_write32(pci_ports, edu, PCI_COMMAND,
+                      (cmd & 0xffff) | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 
     uint64_t canary_paddr = 0;
     atoll_frame_get_address(frames + 2, &canary_paddr);
@@ -379,45 +212,47 @@ static void test_dma(const struct atoll_bootinfo *bi, uint64_t space)
     copy(io_src, frames);
     copy(io_dst, frames + 1);
     copy(io_extra, frames + 1);
-    TEST_EQ("iospace.map_src_read_ok", iospace_map(space, io_src, IOVA_SRC, ATOLL_IO_READ).code,
-            ATOLL_OK);
-    TEST_EQ("iospace.map_dst_write_ok", iospace_map(space, io_dst, IOVA_DST, ATOLL_IO_WRITE).code,
-            ATOLL_OK);
-    struct atoll_error_detail e = iospace_map(space, io_dst, IOVA_DST + PAGE, ATOLL_IO_WRITE);
+    TEST_EQ("iospace.map_src_read_ok",
+            atoll_iospace_map(space, io_src, IOVA_SRC, ATOLL_IO_READ).code, ATOLL_OK);
+    TEST_EQ("iospace.map_dst_write_ok",
+            atoll_iospace_map(space, io_dst, IOVA_DST, ATOLL_IO_WRITE).code, ATOLL_OK);
+    struct atoll_error_detail e = atoll_iospace_map(space, io_dst, IOVA_DST + PAGE, ATOLL_IO_WRITE);
     TEST_EQ("iospace.map_mapped_cap_refused", e.code, ATOLL_ERR_INVALID_CAPABILITY);
-    e = iospace_map(space, io_extra, IOVA_DST, ATOLL_IO_WRITE);
+    e = atoll_iospace_map(space, io_extra, IOVA_DST, ATOLL_IO_WRITE);
     test_result("iospace.map_occupied_iova_refused",
                 e.code == ATOLL_ERR_DELETE_FIRST && e.value0 == IOVA_DST, "error %lu value0 0x%lx",
                 e.code, e.value0);
-    e = iospace_map(space, io_extra, IOVA_DST + PAGE, 0);
+    e = atoll_iospace_map(space, io_extra, IOVA_DST + PAGE, 0);
     TEST_EQ("iospace.map_no_rights_refused", e.code, ATOLL_ERR_INVALID_ARGUMENT);
-    e = iospace_map(space, io_extra, IOVA_DST + 1, ATOLL_IO_WRITE);
+    e = atoll_iospace_map(space, io_extra, IOVA_DST + 1, ATOLL_IO_WRITE);
     TEST_EQ("iospace.map_unaligned_refused", e.code, ATOLL_ERR_ALIGNMENT_ERROR);
-    e = iospace_map(space, io_extra, UINT64_C(1) << 60, ATOLL_IO_WRITE);
+    e = atoll_iospace_map(space, io_extra, UINT64_C(1) << 60, ATOLL_IO_WRITE);
     TEST_EQ("iospace.map_beyond_width_refused", e.code, ATOLL_ERR_RANGE_ERROR);
     TEST_EQ("iospace.vspace_map_of_io_mapped_cap_refused",
             atoll_frame_map(io_src, VSPACE, VA + 8 * PAGE, ATOLL_RIGHTS_RW, 0).code,
             ATOLL_ERR_INVALID_CAPABILITY);
 
-    TEST_EQ("iommu.bind_edu_ok", bind(space, edu_pci()).code, ATOLL_OK);
-    TEST_EQ("iommu.bind_twice_refused", bind(space, edu_pci()).code, ATOLL_ERR_DELETE_FIRST);
-    TEST_EQ("iommu.bind_bad_address_refused", bind(space, UINT64_C(1) << 40).code,
+    TEST_EQ("iommu.bind_edu_ok", atoll_iommu_bind(space, edu_pci()).code, ATOLL_OK);
+    TEST_EQ("iommu.bind_twice_refused", atoll_iommu_bind(space, edu_pci()).code,
+            ATOLL_ERR_DELETE_FIRST);
+    TEST_EQ("iommu.bind_bad_address_refused", atoll_iommu_bind(space, UINT64_C(1) << 40).code,
             ATOLL_ERR_RANGE_ERROR);
-    TEST_EQ("iommu.bind_non_iospace_refused", bind(frames, edu_pci()).code,
+    TEST_EQ("iommu.bind_non_iospace_refused", atoll_iommu_bind(frames, edu_pci()).code,
             ATOLL_ERR_INVALID_CAPABILITY);
     /* Fault delivery: a badged notification. */
     uint64_t ntfn = slot(), badged = slot();
     e = retype(ut, ATOLL_OBJECT_NOTIFICATION, 0, ntfn, 1);
     atoll_cnode_copy_op(ATOLL_CNODE_MINT, ROOT, badged, DEPTH, ROOT, ntfn, DEPTH, ATOLL_RIGHTS_ALL,
                         FAULT_BADGE);
-    TEST_EQ("iommu.set_fault_notification_unbadged_refused", set_fault_notification(ntfn).code,
-            ATOLL_ERR_INVALID_CAPABILITY);
-    TEST_EQ("iommu.set_fault_notification_ok", set_fault_notification(badged).code, ATOLL_OK);
+    TEST_EQ("iommu.set_fault_notification_unbadged_refused",
+            atoll_iommu_set_fault_notification(ntfn).code, ATOLL_ERR_INVALID_CAPABILITY);
+    TEST_EQ("iommu.set_fault_notification_ok", atoll_iommu_set_fault_notification(badged).code,
+            ATOLL_OK);
     uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
     TEST_EQ("iommu.invariants_hold_with_fault_notification",
             atoll_syscall(ATOLL_SYS_DEBUG_CHECK, 0, 0, mr).error, ATOLL_OK);
     drain_faults(); /* whatever other devices did before */
-    poll(ntfn);
+    atoll_poll(ntfn);
 
     /* RAM -> edu -> RAM through the IOSpace. */
     bool done = edu_dma(IOVA_SRC, EDU_BUFFER, 0) && edu_dma(EDU_BUFFER, IOVA_DST, EDU_DMA_TO_RAM);
@@ -427,7 +262,7 @@ static void test_dma(const struct atoll_bootinfo *bi, uint64_t space)
         wrong += dst[i] != (uint8_t)(i * 7 + 1);
     TEST_EQ("iommu.dma_through_iospace_arrives", wrong, 0);
     TEST_EQ("iommu.no_fault_for_mapped_dma", drain_faults().argument & ATOLL_IOMMU_FAULT_VALID, 0);
-    TEST_EQ("iommu.no_fault_event_for_mapped_dma", poll(ntfn), 0);
+    TEST_EQ("iommu.no_fault_event_for_mapped_dma", atoll_poll(ntfn), 0);
 
     /* To an IOVA that is not mapped: the canary's physical address. */
     done = edu_dma(EDU_BUFFER, hole, EDU_DMA_TO_RAM);
@@ -436,24 +271,26 @@ static void test_dma(const struct atoll_bootinfo *bi, uint64_t space)
     for (unsigned i = 0; i < PAGE; i++)
         wrong += canary[i] != 0xcc;
     TEST_EQ("iommu.blocked_dma_leaves_memory_unchanged", wrong, 0);
-    TEST_EQ("iommu.fault_event_signals_notification", poll_a_while(ntfn), FAULT_BADGE);
+    TEST_EQ("iommu.fault_event_signals_notification", atoll_poll_for(ntfn, FAULT_EVENT_POLLS),
+            FAULT_BADGE);
     /* Not drained yet: a second fault must not interrupt again (a storm
      * costs one event per drain). */
     edu_dma(EDU_BUFFER, hole, EDU_DMA_TO_RAM);
     for (unsigned i = 0; i < 200; i++)
-        yield();
-    TEST_EQ("iommu.fault_events_masked_until_drained", poll(ntfn), 0);
+        atoll_yield();
+    TEST_EQ("iommu.fault_events_masked_until_drained", atoll_poll(ntfn), 0);
     e = drain_faults();
     test_result("iommu.fault_record_has_address_and_source",
                 (e.argument & ATOLL_IOMMU_FAULT_VALID) && e.value1 == (hole & ~(PAGE - 1)) &&
                     e.value0 == edu_pci() && !(e.argument & ATOLL_IOMMU_FAULT_READ),
                 "flags 0x%lx source 0x%lx address 0x%lx (want 0x%lx from 0x%lx)", e.argument,
                 e.value0, e.value1, hole, edu_pci());
-    TEST_EQ("iommu.fault_records_cleared", get_fault().argument & ATOLL_IOMMU_FAULT_VALID, 0);
+    TEST_EQ("iommu.fault_records_cleared",
+            atoll_iommu_get_fault().argument & ATOLL_IOMMU_FAULT_VALID, 0);
 
     /* Unmap invalidates before it returns: the unit (caching mode) has the
      * translation cached from the DMA above. */
-    TEST_EQ("iospace.unmap_ok", iospace_unmap(space, io_dst).code, ATOLL_OK);
+    TEST_EQ("iospace.unmap_ok", atoll_iospace_unmap(space, io_dst).code, ATOLL_OK);
     for (unsigned i = 0; i < PAGE; i++)
         dst[i] = 0x5a;
     done = edu_dma(EDU_BUFFER, IOVA_DST, EDU_DMA_TO_RAM);
@@ -461,12 +298,13 @@ static void test_dma(const struct atoll_bootinfo *bi, uint64_t space)
     for (unsigned i = 0; i < PAGE; i++)
         wrong += dst[i] != 0x5a;
     TEST_EQ("iommu.dma_after_unmap_blocked", done && wrong == 0, true);
-    TEST_EQ("iommu.fault_event_again_after_drain", poll_a_while(ntfn), FAULT_BADGE);
+    TEST_EQ("iommu.fault_event_again_after_drain", atoll_poll_for(ntfn, FAULT_EVENT_POLLS),
+            FAULT_BADGE);
     e = drain_faults();
     TEST_EQ("iommu.dma_after_unmap_faults_at_iova", e.value1, IOVA_DST);
 
     /* Deleting the frame capability unmaps too (reads from IOVA_SRC). */
-    TEST_EQ("iospace.map_again_ok", iospace_map(space, io_dst, IOVA_DST, ATOLL_IO_WRITE).code,
+    TEST_EQ("iospace.map_again_ok", atoll_iospace_map(space, io_dst, IOVA_DST, ATOLL_IO_WRITE).code,
             ATOLL_OK);
     TEST_EQ("iospace.delete_mapped_frame_cap_ok",
             atoll_cnode_slot_op(ATOLL_CNODE_DELETE, ROOT, io_src, DEPTH).code, ATOLL_OK);
@@ -476,8 +314,8 @@ static void test_dma(const struct atoll_bootinfo *bi, uint64_t space)
                 done && e.value1 == IOVA_SRC && (e.argument & ATOLL_IOMMU_FAULT_READ),
                 "flags 0x%lx address 0x%lx", e.argument, e.value1);
 
-    TEST_EQ("iommu.unbind_ok", unbind(edu_pci()).code, ATOLL_OK);
-    e = unbind(edu_pci());
+    TEST_EQ("iommu.unbind_ok", atoll_iommu_unbind(edu_pci()).code, ATOLL_OK);
+    e = atoll_iommu_unbind(edu_pci());
     test_result("iommu.unbind_twice_refused",
                 e.code == ATOLL_ERR_INVALID_ARGUMENT && e.value0 == ATOLL_IOMMU_NOT_BOUND,
                 "error %lu value0 %lu", e.code, e.value0);
@@ -490,41 +328,26 @@ static void test_dma(const struct atoll_bootinfo *bi, uint64_t space)
         wrong += dst[i] != 0x33;
     TEST_EQ("iommu.dma_after_unbind_blocked", done && wrong == 0, true);
     drain_faults();
-    TEST_EQ("iommu.bind_again_ok", bind(space, edu_pci()).code, ATOLL_OK);
+    TEST_EQ("iommu.bind_again_ok", atoll_iommu_bind(space, edu_pci()).code, ATOLL_OK);
     test_msi_remap(bi);
-    pci_write(edu_bus, edu_dev, PCI_COMMAND, cmd & 0xffff);
+    atoll_pci_write32(pci_ports, edu, PCI_COMMAND, cmd & 0xffff);
 }
 
-/* The offset of edu's MSI capability in its configuration space, 0 if
- * it has none. */
-static uint8_t edu_msi_capability(void)
-{
-    if ((pci_read(edu_bus, edu_dev, PCI_COMMAND) & PCI_STATUS_CAP_LIST) == 0)
-        return 0;
-    uint8_t at = (uint8_t)(pci_read(edu_bus, edu_dev, PCI_CAP_POINTER) & 0xfc);
-    for (unsigned n = 0; n < PCI_CAPS_MAX && at != 0; n++) {
-        uint32_t head = pci_read(edu_bus, edu_dev, at);
-        if ((head & 0xff) == PCI_CAP_ID_MSI)
-            return at;
-        at = (uint8_t)((head >> 8) & 0xfc);
-    }
-    return 0;
-}
-
-/* Points edu's MSI at (address, data), enabled or not. */
+/* Points edu's MSI (capability at `cap`) at (address, data), enabled or
+ * not. */
 static void edu_msi_program(uint8_t cap, uint64_t address, uint64_t data, bool enable)
 {
-    uint32_t head = pci_read(edu_bus, edu_dev, cap);
-    pci_write(edu_bus, edu_dev, cap, head & ~MSI_CONTROL_ENABLE);
-    pci_write(edu_bus, edu_dev, cap + MSI_ADDRESS_LO, (uint32_t)address);
-    if (head & MSI_CONTROL_64BIT) {
-        pci_write(edu_bus, edu_dev, cap + MSI_ADDRESS_HI, (uint32_t)(address >> 32));
-        pci_write(edu_bus, edu_dev, cap + MSI_DATA_64, (uint32_t)data);
+    uint32_t head = atoll_pci_read32(pci_ports, edu, cap);
+    atoll_pci_write32(pci_ports, edu, cap, head & ~PCI_MSI_ENABLE);
+    atoll_pci_write32(pci_ports, edu, cap + PCI_MSI_ADDRESS_LO, (uint32_t)address);
+    if (head & PCI_MSI_64BIT) {
+        atoll_pci_write32(pci_ports, edu, cap + PCI_MSI_ADDRESS_HI, (uint32_t)(address >> 32));
+        atoll_pci_write32(pci_ports, edu, cap + PCI_MSI_DATA_64, (uint32_t)data);
     } else {
-        pci_write(edu_bus, edu_dev, cap + MSI_DATA_32, (uint32_t)data);
+        atoll_pci_write32(pci_ports, edu, cap + PCI_MSI_DATA_32, (uint32_t)data);
     }
     if (enable)
-        pci_write(edu_bus, edu_dev, cap, head | MSI_CONTROL_ENABLE);
+        atoll_pci_write32(pci_ports, edu, cap, head | PCI_MSI_ENABLE);
 }
 
 static void edu_raise(void)
@@ -533,13 +356,14 @@ static void edu_raise(void)
     *(volatile uint32_t *)(bar + EDU_IRQ_ACK) = 1;
 }
 
-/* An MSI handler for `dev`.0 bound to a notification with `badge`; its
- * address/data pair in *address, *data. 0 on failure. */
-static uint64_t msi_handler(uint8_t dev, uint64_t badge, uint64_t *address, uint64_t *data)
+/* An MSI handler for PCI function `pci` bound to a notification with
+ * `badge`; its address/data pair in *address, *data. 0 on failure. */
+static uint64_t msi_handler(uint64_t pci, uint64_t badge, uint64_t *address, uint64_t *data)
 {
     uint64_t handler = slot(), ntfn = slot(), minted = slot();
     uint64_t root = ROOT;
-    uint64_t w[ATOLL_IRQ_GET_MSI_ARGS] = {handler, DEPTH, edu_bus, dev, 0, badge, 0};
+    uint64_t w[ATOLL_IRQ_GET_MSI_ARGS] = {
+        handler, DEPTH, (pci >> 8) & 0xff, (pci >> 3) & 0x1f, pci & 7, badge, 0};
     struct atoll_error_detail e = atoll_invoke(ATOLL_SLOT_IRQ_CONTROL, ATOLL_IRQ_CONTROL_GET_MSI, w,
                                                ATOLL_IRQ_GET_MSI_ARGS, &root, 1);
     if (minted == 0 || e.code != ATOLL_OK)
@@ -569,10 +393,11 @@ static void test_msi_remap(const struct atoll_bootinfo *bi)
         printf("init: iommu: interrupt remapping off, MSI remapping tests skipped\n");
         return;
     }
-    uint8_t cap = edu_msi_capability();
+    uint8_t cap = atoll_pci_find_capability(pci_ports, edu, PCI_CAP_ID_MSI);
     uint64_t own_address = 0, own_data = 0, foreign_address = 0, foreign_data = 0;
-    uint64_t own = msi_handler(edu_dev, MSI_OWN_BADGE, &own_address, &own_data);
-    uint64_t foreign = msi_handler(FOREIGN_DEV, MSI_FOREIGN_BADGE, &foreign_address, &foreign_data);
+    uint64_t own = msi_handler(edu, MSI_OWN_BADGE, &own_address, &own_data);
+    uint64_t foreign = msi_handler(ATOLL_PCI_ADDRESS(0, 0, FOREIGN_DEV, 0), MSI_FOREIGN_BADGE,
+                                   &foreign_address, &foreign_data);
     bool ok = cap != 0 && own != 0 && foreign != 0;
     test_result("iommu.msi_setup", ok, "capability 0x%x, handlers %lu %lu", cap, own, foreign);
     if (!ok)
@@ -583,7 +408,7 @@ static void test_msi_remap(const struct atoll_bootinfo *bi)
 
     edu_msi_program(cap, own_address, own_data, true);
     edu_raise();
-    TEST_EQ("iommu.msi_remapped_delivered", poll_a_while(own), MSI_OWN_BADGE);
+    TEST_EQ("iommu.msi_remapped_delivered", atoll_poll_for(own, FAULT_EVENT_POLLS), MSI_OWN_BADGE);
 
     edu_msi_program(cap, foreign_address, foreign_data, true);
     edu_raise();
@@ -591,8 +416,9 @@ static void test_msi_remap(const struct atoll_bootinfo *bi)
      * have (the bootstrap core takes them in order). */
     edu_msi_program(cap, own_address, own_data, true);
     edu_raise();
-    TEST_EQ("iommu.msi_own_after_foreign_delivered", poll_a_while(own), MSI_OWN_BADGE);
-    uint64_t stolen = poll(foreign);
+    TEST_EQ("iommu.msi_own_after_foreign_delivered", atoll_poll_for(own, FAULT_EVENT_POLLS),
+            MSI_OWN_BADGE);
+    uint64_t stolen = atoll_poll(foreign);
     TEST_EQ("iommu.msi_through_foreign_entry_blocked", stolen, 0);
     if (stolen == 0)
         printf("init: iommu: MSI from edu through 00:%02x.0's remapping entry blocked "
@@ -622,7 +448,7 @@ static void test_pool_exhaustion(void)
     unsigned mapped = 0;
     struct atoll_error_detail e = {0};
     for (; mapped < TRIES; mapped++) {
-        e = iospace_map(small, frames + mapped, (uint64_t)(mapped + 1) << 30, ATOLL_IO_READ);
+        e = atoll_iospace_map(small, frames + mapped, (uint64_t)(mapped + 1) << 30, ATOLL_IO_READ);
         if (e.code != ATOLL_OK)
             break;
     }
@@ -632,18 +458,19 @@ static void test_pool_exhaustion(void)
                 "%u maps before error %lu value0 %lu", mapped, e.code, e.value0);
     if (mapped < TRIES)
         TEST_EQ("iospace.failed_map_changed_nothing",
-                iospace_map(small, frames + mapped, (UINT64_C(1) << 30) + PAGE, ATOLL_IO_READ).code,
+                atoll_iospace_map(small, frames + mapped, (UINT64_C(1) << 30) + PAGE, ATOLL_IO_READ)
+                    .code,
                 ATOLL_OK);
     /* Cost of a map and an unmap (which waits for the IOTLB invalidation;
      * in caching mode the map invalidates too): printed, not checked. */
-    iospace_unmap(small, frames);
-    uint64_t t0 = rdtsc();
+    atoll_iospace_unmap(small, frames);
+    uint64_t t0 = atoll_rdtsc();
     for (unsigned i = 0; i < TIMED_ROUNDS; i++) {
-        iospace_map(small, frames, (UINT64_C(1) << 30) + 2 * PAGE, ATOLL_IO_READ);
-        iospace_unmap(small, frames);
+        atoll_iospace_map(small, frames, (UINT64_C(1) << 30) + 2 * PAGE, ATOLL_IO_READ);
+        atoll_iospace_unmap(small, frames);
     }
     printf("init: iommu: IOSpace map + unmap: %lu TSC ticks per pair (%u pairs)\n",
-           (rdtsc() - t0) / TIMED_ROUNDS, TIMED_ROUNDS);
+           (atoll_rdtsc() - t0) / TIMED_ROUNDS, TIMED_ROUNDS);
     TEST_EQ("iospace.delete_unbound_iospace_ok",
             atoll_cnode_slot_op(ATOLL_CNODE_DELETE, ROOT, small, DEPTH).code, ATOLL_OK);
     TEST_EQ("iospace.frame_of_deleted_iospace_unmaps_harmlessly", atoll_frame_unmap(frames).code,
@@ -674,12 +501,7 @@ void tests_iommu(const struct atoll_bootinfo *bi)
     } else {
         test_pool_exhaustion();
         pci_ports = slot();
-        uint64_t w[ATOLL_IOPORT_ISSUE_ARGS] = {pci_ports, DEPTH, PCI_CONFIG_ADDRESS,
-                                               PCI_CONFIG_DATA + 3};
-        uint64_t root = ROOT;
-        struct atoll_error_detail e =
-            atoll_invoke(ATOLL_SLOT_IOPORT_CONTROL, ATOLL_IOPORT_CONTROL_ISSUE, w,
-                         ATOLL_IOPORT_ISSUE_ARGS, &root, 1);
+        struct atoll_error_detail e = atoll_pci_ports_issue(pci_ports);
         TEST_EQ("iommu.setup_pci_ports", e.code, ATOLL_OK);
         if (e.code == ATOLL_OK)
             test_dma(bi, space);
@@ -690,7 +512,7 @@ void tests_iommu(const struct atoll_bootinfo *bi)
     TEST_EQ("iospace.delete_untyped_ok",
             atoll_cnode_slot_op(ATOLL_CNODE_DELETE, ROOT, ut, DEPTH).code, ATOLL_OK);
     if (edu_found) {
-        struct atoll_error_detail e = unbind(edu_pci());
+        struct atoll_error_detail e = atoll_iommu_unbind(edu_pci());
         test_result("iospace.delete_unbinds_its_devices",
                     e.code == ATOLL_ERR_INVALID_ARGUMENT && e.value0 == ATOLL_IOMMU_NOT_BOUND,
                     "error %lu value0 %lu", e.code, e.value0);

@@ -83,6 +83,14 @@ const struct atoll_module_desc *atoll_bootinfo_module(const struct atoll_bootinf
  * ones); ATOLL_OK or the error of the last attempt. */
 uint64_t atoll_untyped_carve(const struct atoll_bootinfo *bi, uint64_t bits, uint64_t dest);
 
+/* The TSC (user level may read it: CR4.TSD is clear). */
+static inline uint64_t atoll_rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
