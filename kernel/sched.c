@@ -47,7 +47,6 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-
 struct core_sched sched_cores[MAX_CPUS]; /* sched_core.h */
 static struct core_sched *const cores = sched_cores;
 /* Remote stall (seL4 remoteTCBStall): a core asked to let go of its
