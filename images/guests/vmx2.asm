@@ -44,6 +44,7 @@ guest_vmx2_start:
     mov ecx, MSR_FS_BASE
     mov eax, FS_VALUE
     xor edx, edx
+.msr_fs_write:
     wrmsr                       ; passes
     xor eax, eax
     rdmsr                       ; passes
@@ -178,3 +179,4 @@ guest_vmx2_offsets:
     dw guest_vmx2_start.triple - guest_vmx2_start
     dw guest_vmx2_start.msr_list - guest_vmx2_start
     dw guest_vmx2_start.msr_list_end - guest_vmx2_start
+    dw guest_vmx2_start.msr_fs_write - guest_vmx2_start

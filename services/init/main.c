@@ -111,6 +111,7 @@ int main(uint64_t bootinfo)
     tests_irq(bi);
     tests_pd(bi);
     tests_vmx(bi);
+    tests_vmx2(bi);
     tests_iommu(bi);
     test_summary("init");
     /* Last: a user fault must suspend this thread, not stop the kernel. */

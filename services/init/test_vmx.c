@@ -55,8 +55,6 @@ enum guest_step {
 
 extern const uint8_t guest_exits_start[], guest_exits_end[];
 extern const uint16_t guest_exits_offsets[STEP_COUNT];
-/* images/guests/report.asm: prints a message on a 16550 at COM1. */
-extern const uint8_t guest_report_start[], guest_report_end[];
 
 static uint64_t next_slot, last_slot;
 static uint64_t ut;
@@ -457,42 +455,51 @@ static void test_injection(struct guest *g)
 /* The smallest VMM worth the name: a UART for report.asm. Reads of the
  * line status register say the transmitter is empty; bytes written to
  * the data register are the guest's report. */
-#define REPORT_GPA        UINT64_C(0x1800) /* report.asm's REPORT_GPA */
-#define REPORT_OFFSET     (REPORT_GPA - CODE_GPA)
+#define REPORT_OFFSET     (VMX_REPORT_GPA - CODE_GPA)
 #define COM1_LSR          (PORT_COM1 + 5)
 #define LSR_TRANSMIT_IDLE 0x60 /* THR empty, transmitter empty */
-#define REPORT_MAX        64
 #define REPORT_MAX_EXITS  4096u
-#define REPORT_EXPECTED   "hello from the guest"
+
+unsigned vmx_run_report_guest(struct atoll_ipc_buffer *buf, char out[VMX_REPORT_MAX],
+                              bool *unexpected)
+{
+    uint64_t *m = buf->msg;
+    memset(m, 0, ATOLL_VMEXIT_WORDS * sizeof m[0]);
+    memset(out, 0, VMX_REPORT_MAX);
+    m[ATOLL_VMEXIT_RIP] = VMX_REPORT_GPA;
+    uint64_t error = atoll_vmenter_on(buf, true, 0).code;
+    unsigned n = 0, exits = 0;
+    *unexpected = false;
+    while (error == ATOLL_OK && m[ATOLL_VMEXIT_REASON] == VMX_EXIT_IO &&
+           exits++ < REPORT_MAX_EXITS) {
+        uint64_t q = m[ATOLL_VMEXIT_QUALIFICATION];
+        uint64_t port = q >> VMX_IO_PORT_SHIFT;
+        if ((q & VMX_IO_DIRECTION_IN) && port == COM1_LSR)
+            m[ATOLL_VMEXIT_RAX] = (m[ATOLL_VMEXIT_RAX] & ~UINT64_C(0xff)) | LSR_TRANSMIT_IDLE;
+        else if (!(q & VMX_IO_DIRECTION_IN) && port == PORT_COM1 && n < VMX_REPORT_MAX - 1)
+            out[n++] = (char)m[ATOLL_VMEXIT_RAX];
+        else
+            *unexpected = true;
+        m[ATOLL_VMEXIT_RIP] += m[ATOLL_VMEXIT_INSTRUCTION_LENGTH];
+        error = atoll_vmenter_on(buf, true, 0).code;
+    }
+    if (error != ATOLL_OK || m[ATOLL_VMEXIT_REASON] != VMX_EXIT_HLT)
+        *unexpected = true;
+    return exits;
+}
 
 static void test_report_guest(void)
 {
     size_t size = (size_t)(guest_report_end - guest_report_start);
     memcpy((void *)(VMM_VA + REPORT_OFFSET), guest_report_start, size);
     uint64_t *m = vmx_msg();
-    memset(m, 0, ATOLL_VMEXIT_WORDS * sizeof m[0]);
-    m[ATOLL_VMEXIT_RIP] = REPORT_GPA;
-    struct atoll_error_detail e = atoll_vmenter(true);
-    char out[REPORT_MAX] = {0};
-    unsigned n = 0, exits = 0;
-    bool unexpected = false;
-    while (e.code == ATOLL_OK && m[ATOLL_VMEXIT_REASON] == VMX_EXIT_IO &&
-           exits++ < REPORT_MAX_EXITS) {
-        uint64_t q = m[ATOLL_VMEXIT_QUALIFICATION];
-        uint64_t port = q >> VMX_IO_PORT_SHIFT;
-        if ((q & VMX_IO_DIRECTION_IN) && port == COM1_LSR)
-            m[ATOLL_VMEXIT_RAX] = (m[ATOLL_VMEXIT_RAX] & ~UINT64_C(0xff)) | LSR_TRANSMIT_IDLE;
-        else if (!(q & VMX_IO_DIRECTION_IN) && port == PORT_COM1 && n < REPORT_MAX - 1)
-            out[n++] = (char)m[ATOLL_VMEXIT_RAX];
-        else
-            unexpected = true;
-        m[ATOLL_VMEXIT_RIP] += m[ATOLL_VMEXIT_INSTRUCTION_LENGTH];
-        e = atoll_vmenter(true);
-    }
+    char out[VMX_REPORT_MAX];
+    bool unexpected;
+    unsigned exits = vmx_run_report_guest(atoll_get_ipc_buffer(), out, &unexpected);
     TEST_EQ("vmx.report_guest_only_uart_accesses", unexpected, false);
     TEST_EQ("vmx.report_guest_ends_with_hlt", m[ATOLL_VMEXIT_REASON], VMX_EXIT_HLT);
-    test_result("vmx.report_guest_message", strcmp(out, REPORT_EXPECTED) == 0,
-                "expected \"%s\", got \"%s\"", REPORT_EXPECTED, out);
+    test_result("vmx.report_guest_message", strcmp(out, VMX_REPORT_EXPECTED) == 0,
+                "expected \"%s\", got \"%s\"", VMX_REPORT_EXPECTED, out);
     printf("init: vmx: the guest says \"%s\" (%u I/O exits)\n", out, exits);
 }
 
@@ -612,10 +619,8 @@ static void remote_vmm(uint64_t arg)
             atoll_debug_exit(0);
         memset(buf->msg, 0, ATOLL_VMEXIT_WORDS * sizeof buf->msg[0]);
         buf->msg[ATOLL_VMEXIT_RIP] = guest_rip(STEP_LOAD);
-        uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
-        struct atoll_syscall_result r =
-            atoll_syscall(ATOLL_SYS_VMENTER, 0, atoll_msginfo(0, ATOLL_VMEXIT_WORDS, 0), mr);
-        remote_reason = r.error ? ~UINT64_C(0) : buf->msg[ATOLL_VMEXIT_REASON];
+        uint64_t error = atoll_vmenter_on(buf, true, 0).code;
+        remote_reason = error ? ~UINT64_C(0) : buf->msg[ATOLL_VMEXIT_REASON];
         remote_command = REMOTE_IDLE;
         remote_done++;
     }

@@ -31,6 +31,17 @@ uint64_t *vmx_msg(void);
 uint64_t vmx_tsc(void);
 void vmx_yield(void);
 
+/* images/guests/report.asm, copied to guest-physical VMX_REPORT_GPA, run
+ * to its HLT with the calling thread's VCPU as the UART it writes to: the
+ * exits taken; the message in `out`; *unexpected if the guest did
+ * anything else or did not end with HLT. */
+#define VMX_REPORT_GPA      UINT64_C(0x1800) /* report.asm's REPORT_GPA */
+#define VMX_REPORT_MAX      64
+#define VMX_REPORT_EXPECTED "hello from the guest"
+extern const uint8_t guest_report_start[], guest_report_end[];
+unsigned vmx_run_report_guest(struct atoll_ipc_buffer *buf, char out[VMX_REPORT_MAX],
+                              bool *unexpected);
+
 /* Starts `entry(arg)` as a thread of init on `core` with its own IPC
  * buffer at `ipc_va` (a page the caller's page tables cover) and stack
  * below `stack_top`; *tcb and *ipc are its TCB and IPC-buffer frame. */

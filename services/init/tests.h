@@ -18,5 +18,7 @@ void tests_pd(const struct atoll_bootinfo *bi);
 void tests_fastpath(const struct atoll_bootinfo *bi);
 void tests_vmx(const struct atoll_bootinfo *bi);
 void tests_iommu(const struct atoll_bootinfo *bi);
+/* vmx2: slots [6400, 6912) */
+void tests_vmx2(const struct atoll_bootinfo *bi);
 
 #endif

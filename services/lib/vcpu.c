@@ -80,7 +80,12 @@ struct atoll_error_detail atoll_vmenter(bool load_state)
 
 struct atoll_error_detail atoll_vmenter_flags(bool load_state, uint64_t flags)
 {
-    struct atoll_ipc_buffer *buf = atoll_get_ipc_buffer();
+    return atoll_vmenter_on(atoll_get_ipc_buffer(), load_state, flags);
+}
+
+struct atoll_error_detail atoll_vmenter_on(struct atoll_ipc_buffer *buf, bool load_state,
+                                           uint64_t flags)
+{
     uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
     uint64_t length = load_state ? ATOLL_VMEXIT_WORDS : 0;
     if (buf)

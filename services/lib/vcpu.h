@@ -39,5 +39,9 @@ struct atoll_error_detail atoll_guest_space_map_table(uint64_t guest_space, uint
 struct atoll_error_detail atoll_vmenter(bool load_state);
 /* The same with enum atoll_vmenter_flag flags for this run. */
 struct atoll_error_detail atoll_vmenter_flags(bool load_state, uint64_t flags);
+/* The same for a thread whose IPC buffer is `buf`, not the one the
+ * library knows (another thread of the same program). */
+struct atoll_error_detail atoll_vmenter_on(struct atoll_ipc_buffer *buf, bool load_state,
+                                           uint64_t flags);
 
 #endif
