@@ -587,8 +587,8 @@ void vmx_yield(void)
     atoll_syscall(ATOLL_SYS_YIELD, 0, 0, mr);
 }
 
-bool vmx_start_thread(uint64_t core, uint64_t ipc_va, void (*entry)(uint64_t), uint64_t arg,
-                      void *stack_top, uint64_t *tcb, uint64_t *ipc)
+bool vmx_start_thread(uint64_t core, uint8_t priority, uint64_t ipc_va, void (*entry)(uint64_t),
+                      uint64_t arg, void *stack_top, uint64_t *tcb, uint64_t *ipc)
 {
     uint64_t sc = 0;
     bool ok = vmx_make(ATOLL_OBJECT_TCB, tcb).code == ATOLL_OK &&
@@ -600,8 +600,8 @@ bool vmx_start_thread(uint64_t core, uint64_t ipc_va, void (*entry)(uint64_t), u
     uint64_t caps[3] = {ROOT, VSPACE, *ipc};
     ok = ok && atoll_invoke(*tcb, ATOLL_TCB_SET_AFFINITY, &core, 1, NULL, 0).code == ATOLL_OK;
     ok = ok &&
-         atoll_thread_start(*tcb, sc, ROOT, VSPACE, TCB, REMOTE_PRIORITY, entry, arg, stack_top)
-                 .code == ATOLL_OK;
+         atoll_thread_start(*tcb, sc, ROOT, VSPACE, TCB, priority, entry, arg, stack_top).code ==
+             ATOLL_OK;
     /* atoll_thread_start configures no IPC buffer: add it; the thread
      * waits for its first command meanwhile. */
     return ok && atoll_invoke(*tcb, ATOLL_TCB_CONFIGURE, &ipc_va, 1, caps, 3).code == ATOLL_OK;
@@ -658,8 +658,8 @@ static void test_other_core(struct guest *g, uint64_t cpus)
 
     remote_command = REMOTE_IDLE;
     remote_done = 0;
-    ok = vmx_start_thread(REMOTE_CORE, REMOTE_IPC_VA, remote_vmm, 0, remote_stack + REMOTE_STACK,
-                          &tcb, &ipc);
+    ok = vmx_start_thread(REMOTE_CORE, REMOTE_PRIORITY, REMOTE_IPC_VA, remote_vmm, 0,
+                          remote_stack + REMOTE_STACK, &tcb, &ipc);
     TEST_EQ("vmx.remote_vmm_started", ok, true);
     if (!ok)
         return;

@@ -42,10 +42,13 @@ extern const uint8_t guest_report_start[], guest_report_end[];
 unsigned vmx_run_report_guest(struct atoll_ipc_buffer *buf, char out[VMX_REPORT_MAX],
                               bool *unexpected);
 
-/* Starts `entry(arg)` as a thread of init on `core` with its own IPC
- * buffer at `ipc_va` (a page the caller's page tables cover) and stack
- * below `stack_top`; *tcb and *ipc are its TCB and IPC-buffer frame. */
-bool vmx_start_thread(uint64_t core, uint64_t ipc_va, void (*entry)(uint64_t), uint64_t arg,
-                      void *stack_top, uint64_t *tcb, uint64_t *ipc);
+/* Starts `entry(arg)` as a thread of init on `core` at `priority` with
+ * its own IPC buffer at `ipc_va` (a page the caller's page tables cover)
+ * and stack below `stack_top`; *tcb and *ipc are its TCB and IPC-buffer
+ * frame. Above init's priority on init's core it runs at once, before
+ * its IPC buffer is set: there it must wait at init's priority. */
+#define VMX_ROOT_PRIORITY 128 /* init's (kernel/boot_root.c) */
+bool vmx_start_thread(uint64_t core, uint8_t priority, uint64_t ipc_va, void (*entry)(uint64_t),
+                      uint64_t arg, void *stack_top, uint64_t *tcb, uint64_t *ipc);
 
 #endif

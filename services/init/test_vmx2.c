@@ -24,7 +24,7 @@
 
 #define SLOTS_FROM  6400
 #define SLOTS_COUNT 512
-#define UT_BITS     19 /* two 32 KiB VCPUs, their EPT, frames, a thread */
+#define UT_BITS     20 /* six 32 KiB VCPUs, their EPT, frames, threads */
 
 /* Free in the root task's VSpace (PML4 entry 98): the VMM's view of the
  * guests' pages and the second VMM's IPC buffer. */
@@ -35,6 +35,7 @@
 #define B_IPC_VA    (VMM2_VA + UINT64_C(0x3000))
 #define CODE_GPA    UINT64_C(0x1000) /* vmx2.asm's CODE_GPA */
 #define B_CORE      1
+#define B_PRIORITY  200
 #define B_STACK     4096
 #define B_POLLS     400000u
 #define GUEST_STACK 0x800
@@ -435,9 +436,10 @@ static void vm_b_vmm(uint64_t arg)
 static bool start_vm_b(struct vm *b, uint64_t *tcb, uint64_t *ipc)
 {
     size_t size = (size_t)(guest_report_end - guest_report_start);
-    bool ok = build_vm(b, B_CODE_VA, guest_report_start, size, VMX_REPORT_GPA - CODE_GPA) &&
-              vmx_start_thread(B_CORE, B_IPC_VA, vm_b_vmm, 0, b_stack + B_STACK, tcb, ipc) &&
-              atoll_vcpu_bind_tcb(b->vcpu, *tcb).code == ATOLL_OK;
+    bool ok =
+        build_vm(b, B_CODE_VA, guest_report_start, size, VMX_REPORT_GPA - CODE_GPA) &&
+        vmx_start_thread(B_CORE, B_PRIORITY, B_IPC_VA, vm_b_vmm, 0, b_stack + B_STACK, tcb, ipc) &&
+        atoll_vcpu_bind_tcb(b->vcpu, *tcb).code == ATOLL_OK;
     TEST_EQ("vmx2.second_vm_started", ok, true);
     if (ok)
         b_command = B_RUN;
@@ -596,6 +598,92 @@ static void test_hostile(struct vm *a, struct vm *b, uint64_t cpus)
     atoll_frame_unmap(ipc);
 }
 
+/* ---- Four VMs, each with its own VMM thread, on two cores */
+
+#define FOUR_VMS       4
+#define FOUR_ROUNDS    100u
+#define FOUR_CODE_VA   (VMM2_VA + UINT64_C(0x10000))
+#define FOUR_IPC_VA    (VMM2_VA + UINT64_C(0x20000))
+#define FOUR_POLLS     2000000u
+#define FOUR_PAGE_SIZE UINT64_C(0x1000)
+
+struct four {
+    struct vm vm;
+    uint64_t tcb, ipc;
+    volatile uint64_t rounds, bad, done;
+    volatile uint64_t started_when_done; /* how many VMs had started when it ended */
+    _Alignas(16) uint8_t stack[B_STACK];
+};
+static struct four four[FOUR_VMS];
+static volatile uint64_t four_go, four_started;
+
+/* report.asm FOUR_ROUNDS times in its own VM. */
+static void four_vmm(uint64_t i)
+{
+    struct atoll_ipc_buffer *buf = (struct atoll_ipc_buffer *)(FOUR_IPC_VA + i * FOUR_PAGE_SIZE);
+    while (!four_go)
+        vmx_yield();
+    __atomic_add_fetch(&four_started, 1, __ATOMIC_SEQ_CST);
+    for (unsigned r = 0; r < FOUR_ROUNDS; r++) {
+        char out[VMX_REPORT_MAX];
+        bool unexpected;
+        vmx_run_report_guest(buf, out, &unexpected);
+        if (!unexpected && strcmp(out, VMX_REPORT_EXPECTED) == 0)
+            four[i].rounds++;
+        else
+            four[i].bad++;
+    }
+    four[i].started_when_done = __atomic_load_n(&four_started, __ATOMIC_SEQ_CST);
+    four[i].done = 1;
+    atoll_debug_exit(0);
+}
+
+static void test_four_vms(uint64_t cpus)
+{
+    if (cpus < 2) {
+        printf("init: vmx2: four VMs on two cores need 2 cores; this boot has %lu\n", cpus);
+        return;
+    }
+    size_t size = (size_t)(guest_report_end - guest_report_start);
+    bool ok = true;
+    /* init's priority: on core 0 they share the core with init, which
+     * waits for them by yielding. */
+    for (uint64_t i = 0; ok && i < FOUR_VMS; i++) {
+        struct four *f = &four[i];
+        ok = build_vm(&f->vm, FOUR_CODE_VA + i * FOUR_PAGE_SIZE, guest_report_start, size,
+                      VMX_REPORT_GPA - CODE_GPA) &&
+             vmx_start_thread(i % 2, VMX_ROOT_PRIORITY, FOUR_IPC_VA + i * FOUR_PAGE_SIZE, four_vmm,
+                              i, f->stack + sizeof f->stack, &f->tcb, &f->ipc) &&
+             atoll_vcpu_bind_tcb(f->vm.vcpu, f->tcb).code == ATOLL_OK;
+    }
+    TEST_EQ("vmx2.four_vms_started", ok, true);
+    if (!ok)
+        return;
+    four_go = 1;
+    unsigned done = 0;
+    for (unsigned p = 0; p < FOUR_POLLS && done < FOUR_VMS; p++) {
+        vmx_yield();
+        done = 0;
+        for (unsigned i = 0; i < FOUR_VMS; i++)
+            done += four[i].done != 0;
+    }
+    TEST_EQ("vmx2.four_vms_all_finished", done, FOUR_VMS);
+    uint64_t first_done_saw = FOUR_VMS;
+    for (unsigned i = 0; i < FOUR_VMS; i++) {
+        char name[48];
+        snprintf(name, sizeof name, "vmx2.four_vms_%u_every_round_right", i);
+        test_result(name, four[i].rounds == FOUR_ROUNDS && four[i].bad == 0,
+                    "%lu good and %lu bad rounds of %u", four[i].rounds, four[i].bad, FOUR_ROUNDS);
+        if (four[i].started_when_done < first_done_saw)
+            first_done_saw = four[i].started_when_done;
+    }
+    /* Every VM had started before the first one was done: they ran at
+     * the same time, two to a core. */
+    TEST_EQ("vmx2.four_vms_ran_at_once", first_done_saw, FOUR_VMS);
+    printf("init: vmx2: four VMs, four VMM threads, two cores: %lu+%lu+%lu+%lu rounds of %u\n",
+           four[0].rounds, four[1].rounds, four[2].rounds, four[3].rounds, FOUR_ROUNDS);
+}
+
 void tests_vmx2(const struct atoll_bootinfo *bi)
 {
     if (!(bi->features & ATOLL_BOOTINFO_FEATURE_VMX))
@@ -622,6 +710,7 @@ void tests_vmx2(const struct atoll_bootinfo *bi)
     test_fpu(&a);
     test_hostile(&a, &b, bi->cpus);
     atoll_frame_unmap(a.code);
+    test_four_vms(bi->cpus);
     TEST_EQ("vmx2.revoke_untyped",
             atoll_cnode_slot_op(ATOLL_CNODE_REVOKE, ROOT, vmx_untyped(), DEPTH).code, ATOLL_OK);
     vmx_expect_vmenter_failure("vmx2.vmenter_after_revoke_fails", atoll_vmenter(false),
