@@ -659,6 +659,7 @@ static void test_four_vms(uint64_t cpus)
     TEST_EQ("vmx2.four_vms_started", ok, true);
     if (!ok)
         return;
+    uint64_t t0 = vmx_tsc();
     four_go = 1;
     unsigned done = 0;
     for (unsigned p = 0; p < FOUR_POLLS && done < FOUR_VMS; p++) {
@@ -680,8 +681,10 @@ static void test_four_vms(uint64_t cpus)
     /* Every VM had started before the first one was done: they ran at
      * the same time, two to a core. */
     TEST_EQ("vmx2.four_vms_ran_at_once", first_done_saw, FOUR_VMS);
-    printf("init: vmx2: four VMs, four VMM threads, two cores: %lu+%lu+%lu+%lu rounds of %u\n",
-           four[0].rounds, four[1].rounds, four[2].rounds, four[3].rounds, FOUR_ROUNDS);
+    printf("init: vmx2: four VMs, four VMM threads, two cores: %lu+%lu+%lu+%lu rounds of %u in "
+           "%lu tsc ticks\n",
+           four[0].rounds, four[1].rounds, four[2].rounds, four[3].rounds, FOUR_ROUNDS,
+           vmx_tsc() - t0);
 }
 
 void tests_vmx2(const struct atoll_bootinfo *bi)

@@ -7,7 +7,7 @@
  * takes root-CNode slots from its own range above bi->empty_first: cap
  * [0, 512), vspace [512, 1024), ipc [1024, 2048), mcs [2048, 3072), irq
  * [3072, 3584), fastpath [3584, 3840), vmx [3840, 4096), pd [4096, 6144),
- * iommu [6144, 6400). */
+ * iommu [6144, 6400), vmx2 [6400, 6912). */
 void tests_syscall(void);
 void tests_cap(const struct atoll_bootinfo *bi);
 void tests_vspace(const struct atoll_bootinfo *bi);
