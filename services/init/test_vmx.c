@@ -128,18 +128,21 @@ static uint64_t guest_rip(enum guest_step s)
 }
 
 /* One exit: the call worked and the exit has the reason and RIP wanted. */
-static bool expect_exit(const char *name, struct atoll_error_detail e, uint64_t reason,
-                        enum guest_step at)
+bool vmx_expect_exit(const char *name, struct atoll_error_detail e, uint64_t reason, uint64_t rip)
 {
     uint64_t *m = vmx_msg();
-    bool ok = e.code == ATOLL_OK && m[ATOLL_VMEXIT_REASON] == reason &&
-              m[ATOLL_VMEXIT_RIP] == guest_rip(at);
+    bool ok = e.code == ATOLL_OK && m[ATOLL_VMEXIT_REASON] == reason && m[ATOLL_VMEXIT_RIP] == rip;
     test_result(name, ok,
                 "expected exit %lu at rip 0x%lx, got error %lu (detail %lu), exit 0x%lx at rip "
                 "0x%lx",
-                reason, guest_rip(at), e.code, e.value0, m[ATOLL_VMEXIT_REASON],
-                m[ATOLL_VMEXIT_RIP]);
+                reason, rip, e.code, e.value0, m[ATOLL_VMEXIT_REASON], m[ATOLL_VMEXIT_RIP]);
     return ok;
+}
+
+static bool expect_exit(const char *name, struct atoll_error_detail e, uint64_t reason,
+                        enum guest_step at)
+{
+    return vmx_expect_exit(name, e, reason, guest_rip(at));
 }
 
 /* Where VT-x is off: nothing VT-x can be made, VMEnter fails cleanly. */

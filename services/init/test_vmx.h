@@ -26,6 +26,9 @@ struct atoll_error_detail vmx_delete_cap(uint64_t s);
 void vmx_expect_error(const char *name, struct atoll_error_detail e, uint64_t code,
                       uint64_t argument);
 void vmx_expect_vmenter_failure(const char *name, struct atoll_error_detail e, uint64_t why);
+/* The call worked and the exit message (init's IPC buffer) has `reason`
+ * at `rip`. */
+bool vmx_expect_exit(const char *name, struct atoll_error_detail e, uint64_t reason, uint64_t rip);
 /* The calling thread's IPC buffer words (the exit message). */
 uint64_t *vmx_msg(void);
 uint64_t vmx_tsc(void);

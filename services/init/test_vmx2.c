@@ -140,14 +140,7 @@ static bool build_vm(struct vm *v, uint64_t va, const uint8_t *image, size_t siz
 static bool expect_exit(const char *name, struct atoll_error_detail e, uint64_t reason,
                         enum vmx2_step at)
 {
-    uint64_t *m = vmx_msg();
-    bool ok =
-        e.code == ATOLL_OK && m[ATOLL_VMEXIT_REASON] == reason && m[ATOLL_VMEXIT_RIP] == rip(at);
-    test_result(name, ok,
-                "expected exit %lu at rip 0x%lx, got error %lu (detail %lu), exit 0x%lx at rip "
-                "0x%lx",
-                reason, rip(at), e.code, e.value0, m[ATOLL_VMEXIT_REASON], m[ATOLL_VMEXIT_RIP]);
-    return ok;
+    return vmx_expect_exit(name, e, reason, rip(at));
 }
 
 /* Runs from `at` (interrupts off, fresh stack). */
