@@ -109,6 +109,7 @@ static bool setup_vmcs(struct vcpu *v)
         {VMCS_EXIT_CONTROLS, c->exit},
         {VMCS_ENTRY_CONTROLS, c->entry},
         {VMCS_EXCEPTION_BITMAP, UINT64_C(1) << VMX_VECTOR_MC},
+        {VMCS_TSC_OFFSET, 0},
         {VMCS_PF_ERROR_MASK, 0},
         {VMCS_PF_ERROR_MATCH, 0},
         {VMCS_CR3_TARGET_COUNT, 0},

@@ -136,6 +136,7 @@
 #define PIN_VIRTUAL_NMIS               (1u << 5) /* needed for NMI-window exiting */
 /* Primary processor-based (PROC_SECONDARY_CONTROLS is in vmx_msr.h) */
 #define PROC_INTERRUPT_WINDOW_EXITING (1u << 2)
+#define PROC_USE_TSC_OFFSETTING       (1u << 3)
 #define PROC_HLT_EXITING              (1u << 7)
 #define PROC_INVLPG_EXITING           (1u << 9)
 #define PROC_MWAIT_EXITING            (1u << 10)

@@ -23,9 +23,10 @@ struct field_rule {
     uint8_t access;
 };
 
-/* Guest state, event injection, the exception bitmap and the CR masks;
- * exit information read-only. Never host state, never the controls that
- * decide what the guest may reach. */
+/* Guest state, event injection, the exception bitmap, the CR masks and
+ * the TSC offset (what the guest's RDTSC adds to the host's TSC: it
+ * changes nothing of the host's); exit information read-only. Never host state, never the controls
+ * that decide what the guest may reach. */
 static const struct field_rule field_rules[] = {
     {VMCS_GUEST_ES_SEL, VMCS_FIELD_RW},
     {VMCS_GUEST_CS_SEL, VMCS_FIELD_RW},
@@ -35,6 +36,7 @@ static const struct field_rule field_rules[] = {
     {VMCS_GUEST_GS_SEL, VMCS_FIELD_RW},
     {VMCS_GUEST_LDTR_SEL, VMCS_FIELD_RW},
     {VMCS_GUEST_TR_SEL, VMCS_FIELD_RW},
+    {VMCS_TSC_OFFSET, VMCS_FIELD_RW},
     {VMCS_GUEST_PHYSICAL_ADDR, VMCS_FIELD_READ},
     {VMCS_LINK_POINTER, VMCS_FIELD_READ},
     {VMCS_GUEST_DEBUGCTL, VMCS_FIELD_RW},

@@ -98,7 +98,8 @@ static bool control_setting(uint32_t msr, uint32_t want, uint32_t *out)
  * NMIs leave the guest; HLT, MWAIT, MONITOR and RDPMC exit; so does MOV to
  * or from CR8, which without a TPR shadow would reach the host's task
  * priority (SDM Vol. 3C 25.3); I/O ports and MSRs go through the VCPU's
- * bitmaps, which start all set (everything exits); EPT, VPID and
+ * bitmaps, which start all set (everything exits); RDTSC and RDMSR of
+ * the TSC see the VMM's TSC offset (0 until it writes one); EPT, VPID and
  * unrestricted guest; EFER switched on entry and exit. Interrupt-window
  * exiting must be available (the VMM asks for it per VMEnter, vcpu.c);
  * NMI-window exiting, which needs virtual NMIs, where the CPU has it. */
@@ -126,7 +127,8 @@ static const char *compute_controls(void)
     if (!control_setting(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
                          PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_RDPMC_EXITING |
                              PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING | PROC_USE_IO_BITMAPS |
-                             PROC_USE_MSR_BITMAPS | PROC_MONITOR_EXITING | PROC_SECONDARY_CONTROLS,
+                             PROC_USE_MSR_BITMAPS | PROC_MONITOR_EXITING | PROC_USE_TSC_OFFSETTING |
+                             PROC_SECONDARY_CONTROLS,
                          &controls.proc))
         return "processor-based controls";
     uint32_t window;

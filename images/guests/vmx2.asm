@@ -84,6 +84,12 @@ guest_vmx2_start:
 .fpu_read:
     vmcall
 
+; ---- The TSC the guest reads carries the VMM's offset
+.tsc:
+    rdtsc
+.tsc_read:
+    vmcall                      ; EDX:EAX as the guest sees the TSC
+
 ; ---- Hostile, 32-bit protected mode
 bits 32
 .vmxon:
@@ -180,3 +186,5 @@ guest_vmx2_offsets:
     dw guest_vmx2_start.msr_list - guest_vmx2_start
     dw guest_vmx2_start.msr_list_end - guest_vmx2_start
     dw guest_vmx2_start.msr_fs_write - guest_vmx2_start
+    dw guest_vmx2_start.tsc - guest_vmx2_start
+    dw guest_vmx2_start.tsc_read - guest_vmx2_start

@@ -94,6 +94,8 @@ enum vmx2_step {
     S_MSR_LIST,
     S_MSR_LIST_END,
     S_MSR_FS_WRITE,
+    S_TSC,
+    S_TSC_READ,
     S_COUNT,
 };
 
@@ -401,6 +403,36 @@ static void test_fpu(struct vm *a)
     }
 }
 
+/* ---- The guest's TSC offset */
+
+#define TSC_OFFSET (UINT64_C(1) << 56) /* far above any TSC this boot reaches */
+
+static uint64_t guest_tsc(void)
+{
+    uint64_t *m = vmx_msg();
+    if (!expect_exit("vmx2.tsc_read_exit", run_from(S_TSC, 0), VMX_EXIT_VMCALL, S_TSC_READ))
+        return 0;
+    return (m[ATOLL_VMEXIT_RDX] & 0xffffffff) << 32 | (m[ATOLL_VMEXIT_RAX] & 0xffffffff);
+}
+
+static void test_tsc_offset(struct vm *a)
+{
+    uint64_t before = vmx_tsc();
+    uint64_t t = guest_tsc();
+    test_result("vmx2.tsc_without_offset_is_the_host_tsc", t >= before && t < vmx_tsc(),
+                "guest read 0x%lx, host between 0x%lx and now", t, before);
+    TEST_EQ("vmx2.tsc_offset_written",
+            atoll_vcpu_write_vmcs(a->vcpu, VMCS_TSC_OFFSET, TSC_OFFSET).code, ATOLL_OK);
+    before = vmx_tsc();
+    t = guest_tsc();
+    test_result("vmx2.tsc_offset_added", t >= before + TSC_OFFSET && t < vmx_tsc() + TSC_OFFSET,
+                "guest read 0x%lx, expected the host TSC (0x%lx..) plus 0x%lx", t, before,
+                TSC_OFFSET);
+    uint64_t host = vmx_tsc();
+    test_result("vmx2.tsc_offset_not_on_the_host", host < TSC_OFFSET, "host TSC 0x%lx", host);
+    atoll_vcpu_write_vmcs(a->vcpu, VMCS_TSC_OFFSET, 0);
+}
+
 /* ---- The second VM: report.asm in a loop, on core 1, its own VMM */
 
 enum vm_b_command { B_IDLE, B_RUN, B_STOP, B_STOPPED };
@@ -704,6 +736,7 @@ void tests_vmx2(const struct atoll_bootinfo *bi)
     test_msr_bitmap(&a);
     test_windows(&a);
     test_fpu(&a);
+    test_tsc_offset(&a);
     test_hostile(&a, &b, bi->cpus);
     atoll_frame_unmap(a.code);
     test_four_vms(bi->cpus);

@@ -299,6 +299,7 @@ static void field_whitelist(void)
     CHECK_U("guest CS AR", VMCS_FIELD_RW, vmcs_field_access(VMCS_GUEST_CS_AR));
     CHECK_U("exit reason read-only", VMCS_FIELD_READ, vmcs_field_access(VMCS_EXIT_REASON));
     CHECK_U("link pointer read-only", VMCS_FIELD_READ, vmcs_field_access(VMCS_LINK_POINTER));
+    CHECK_U("TSC offset", VMCS_FIELD_RW, vmcs_field_access(VMCS_TSC_OFFSET));
     static const uint32_t denied[] = {
         VMCS_HOST_RIP,       VMCS_HOST_RSP,
         VMCS_HOST_CR3,       VMCS_HOST_GS_BASE,

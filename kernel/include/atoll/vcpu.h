@@ -32,8 +32,9 @@ enum atoll_vcpu_label {
     ATOLL_VCPU_SET_GUEST_SPACE = ATOLL_VCPU_FIRST + 1,
     /* words: field encoding (SDM Vol. 3D appendix B). Reply word 0: its
      * value. Readable: the guest-state fields, the exit-information
-     * fields, the event-injection fields, the exception bitmap and the
-     * CR0/CR4 masks and read shadows. INVALID_ARGUMENT 0 for any other
+     * fields, the event-injection fields, the exception bitmap, the
+     * CR0/CR4 masks and read shadows and the TSC offset (added to the TSC
+     * the guest reads; 0 at first). INVALID_ARGUMENT 0 for any other
      * field (host state and execution controls are never readable or
      * writable). */
     ATOLL_VCPU_READ_VMCS = ATOLL_VCPU_FIRST + 2,
