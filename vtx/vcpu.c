@@ -535,6 +535,17 @@ void vcpu_vmenter(struct tcb *t, struct trap_frame *f)
         vmenter_error(f, ATOLL_ERR_ILLEGAL_OPERATION, ATOLL_VMENTER_NO_NMI_WINDOW, 0);
         return;
     }
+    /* Signal-abort, as for a blocking Send or Call (docs/kernel.md): the
+     * guest stays where the last exit message says and resumes there at
+     * the next VMEnter. A run lasts at most a tick, after which the call
+     * comes back here: the VMM hears of the signal within one. */
+    uint64_t abort_bits = ipc_pending_abort(t);
+    if (abort_bits) {
+        t->bound_ntfn->word &= ~abort_bits;
+        vmenter_error(f, ATOLL_ERR_IPC_ABORTED, abort_bits, 0);
+        f->rdi = abort_bits;
+        return;
+    }
     if (v->vpid == 0 && (v->vpid = vpid_alloc()) == 0) {
         vmenter_error(f, ATOLL_ERR_NOT_ENOUGH_MEMORY, 0, 0);
         return;

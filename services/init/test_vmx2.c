@@ -15,6 +15,7 @@
 #include "vspace.h"
 /* Hardware numbers (SDM): exit reasons, qualifications, VMCS encodings. */
 #include "atoll/irq.h"
+#include "atoll/tcb.h"
 #include "../../vtx/vmcs_fields.h"
 #include "../../vtx/vmx_exit.h"
 
@@ -33,6 +34,7 @@
 #define A_IVT_VA    (VMM2_VA + UINT64_C(0x1000))
 #define B_CODE_VA   (VMM2_VA + UINT64_C(0x2000))
 #define B_IPC_VA    (VMM2_VA + UINT64_C(0x3000))
+#define SIG_IPC_VA  (VMM2_VA + UINT64_C(0x4000))
 #define CODE_GPA    UINT64_C(0x1000) /* vmx2.asm's CODE_GPA */
 #define B_CORE      1
 #define B_PRIORITY  200
@@ -550,6 +552,69 @@ static void hostile_probe(void)
 
 #define CLI_LOOP_RETURNS 3
 
+/* A signal ends the VMEnter of a guest that never exits: a thread on
+ * core 1 signals init's bound notification (abort mask) while init's
+ * guest loops with interrupts off. */
+#define ABORT_BADGE  UINT64_C(0x200)
+#define SIGNAL_DELAY UINT64_C(2000000) /* tsc ticks: the guest is looping by then */
+
+static volatile uint64_t sig_go;
+static uint64_t sig_cap;
+static _Alignas(16) uint8_t sig_stack[B_STACK];
+
+static void signaler(uint64_t arg)
+{
+    (void)arg;
+    while (!sig_go)
+        vmx_yield();
+    uint64_t t0 = vmx_tsc();
+    while (vmx_tsc() - t0 < SIGNAL_DELAY)
+        __asm__ volatile("pause");
+    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+    atoll_syscall(ATOLL_SYS_SIGNAL, sig_cap, 0, mr);
+    atoll_debug_exit(0);
+}
+
+static void hostile_signal(uint64_t cpus)
+{
+    if (cpus < 2)
+        return;
+    uint64_t n = 0, tcb = 0, ipc = 0, mask = ABORT_BADGE, none = 0, root_tcb = ATOLL_SLOT_ROOT_TCB;
+    sig_cap = vmx_slot();
+    bool ok =
+        vmx_make(ATOLL_OBJECT_NOTIFICATION, &n).code == ATOLL_OK &&
+        atoll_cnode_copy_op(ATOLL_CNODE_MINT, ROOT, sig_cap, DEPTH, ROOT, n, DEPTH,
+                            ATOLL_RIGHTS_ALL, ABORT_BADGE)
+                .code == ATOLL_OK &&
+        atoll_invoke(root_tcb, ATOLL_TCB_BIND_NOTIFICATION, NULL, 0, &n, 1).code == ATOLL_OK &&
+        atoll_invoke(root_tcb, ATOLL_TCB_SET_ABORT_MASK, &mask, 1, NULL, 0).code == ATOLL_OK &&
+        vmx_start_thread(B_CORE, B_PRIORITY, SIG_IPC_VA, signaler, 0, sig_stack + sizeof sig_stack,
+                         &tcb, &ipc);
+    TEST_EQ("vmx2.signal_setup", ok, true);
+    if (!ok)
+        return;
+    uint64_t *m = vmx_msg();
+    sig_go = 1;
+    struct atoll_error_detail e = run_from(S_CLI_LOOP, 0);
+    test_result("vmx2.signal_ends_vmenter_of_looping_guest",
+                e.code == ATOLL_ERR_IPC_ABORTED && e.value0 == ABORT_BADGE,
+                "expected IPC_ABORTED with 0x%lx, got error %lu with 0x%lx", ABORT_BADGE, e.code,
+                e.value0);
+    TEST_EQ("vmx2.signal_guest_stopped_in_its_loop", m[ATOLL_VMEXIT_RIP], rip(S_CLI_SPIN));
+    /* The bits are consumed: the next run goes on (and comes back at the
+     * next tick, as asked). */
+    e = atoll_vmenter_flags(false, ATOLL_VMENTER_RETURN_HOST_EXITS);
+    test_result("vmx2.signal_consumed_guest_resumes",
+                e.code == ATOLL_OK && m[ATOLL_VMEXIT_RIP] == rip(S_CLI_SPIN),
+                "got error %lu, exit 0x%lx at 0x%lx", e.code, m[ATOLL_VMEXIT_REASON],
+                m[ATOLL_VMEXIT_RIP]);
+    atoll_invoke(root_tcb, ATOLL_TCB_SET_ABORT_MASK, &none, 1, NULL, 0);
+    atoll_invoke(root_tcb, ATOLL_TCB_UNBIND_NOTIFICATION, NULL, 0, NULL, 0);
+    vmx_delete_cap(tcb);
+    atoll_frame_unmap(ipc);
+    printf("init: vmx2: a signal ended the VMEnter of a guest looping with interrupts off\n");
+}
+
 static void test_hostile(struct vm *a, struct vm *b, uint64_t cpus)
 {
     uint64_t tcb = 0, ipc = 0;
@@ -599,6 +664,7 @@ static void test_hostile(struct vm *a, struct vm *b, uint64_t cpus)
     printf("init: vmx2: hostile guest looping with interrupts off stopped by its VMM after %u "
            "ticks (%lu tsc ticks); the second VM finished %lu rounds meanwhile\n",
            returns, vmx_tsc() - t_loop, b_rounds - b_before_loop);
+    hostile_signal(cpus);
     e = run_from(S_TRIPLE, 0);
     test_result("vmx2.hostile_triple_fault_exits",
                 e.code == ATOLL_OK && m[ATOLL_VMEXIT_REASON] == VMX_EXIT_TRIPLE_FAULT,

@@ -142,6 +142,12 @@ enum atoll_guest_space_argument {
  *   ILLEGAL_OPERATION  value0 one of enum atoll_vmenter_failure
  *   TRUNCATED_MESSAGE  a length between 1 and ATOLL_VMEXIT_WORDS - 1
  *   INVALID_ARGUMENT   0, value0: the label bits that are no flag
+ *   IPC_ABORTED        value0 (and rdi): the bits of the thread's abort
+ *                      mask pending on its bound notification (they are
+ *                      consumed): checked at each entry, and a run ends
+ *                      within a tick, so a signal reaches a VMM whose
+ *                      guest never exits. The buffer holds the guest's
+ *                      last state; VMEnter with length 0 resumes it.
  *   NOT_ENOUGH_MEMORY  every VPID is taken */
 enum atoll_vmexit_word {
     ATOLL_VMEXIT_REASON = 0, /* SDM exit reason: basic reason in bits 15:0 */
