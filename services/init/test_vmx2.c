@@ -1,9 +1,11 @@
 /* The second VT-x test group (issue 7): the I/O and MSR bitmaps and the
  * invocations that open them, interrupt- and NMI-window exits, the
- * guest's own FPU state, and hostile guests (VMX instructions, WRMSR of
- * host MSRs, every I/O port, memory it does not have, a loop with
- * interrupts off, a triple fault), each ending at its VMM while a second
- * VM with its own VMM thread on core 1 runs its program meanwhile. The
+ * guest's own FPU state, the TSC offset, and hostile guests (VMX
+ * instructions, WRMSR of host MSRs, every I/O port, memory it does not
+ * have, a loop with interrupts off that its VMM stops after a few ticks or
+ * on a signal, a triple fault), each ending at its VMM while a second VM
+ * with its own VMM thread on core 1 runs its program meanwhile; then four
+ * VMs with four VMM threads on two cores. The
  * guests are images/guests/vmx2.asm and report.asm. Only where VT-x is on
  * (Bochs). Slots [empty_first + 6400, + 6912). */
 #include <stdbool.h>
