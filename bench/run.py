@@ -20,6 +20,9 @@ import time
 import linux_baseline
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "ci"))
+import harness  # noqa: E402  (ci/ is not a package)
+import scenarios  # noqa: E402
 TIMEOUT_S = 120
 LINE = re.compile(r"^bench: (\w+) (\d+)\s*$", re.M)
 
@@ -49,6 +52,28 @@ def run_qemu(iso, log, smp):
         proc.wait()
     with open(log, "rb") as f:
         return f.read().decode("utf-8", "replace").replace("\r", "")
+
+
+def run_bochs_vmx(build):
+    """VM-exit costs: boots the bochs-vmx scenario (Bochs, `clock: sync=none`,
+    where the TSC counts instructions) and takes the `bench: vmx_*` lines the
+    VT-x test group prints (services/init/test_vmx.c). Returns (results,
+    reason, skipped): reason is None when the run passed, skipped is true
+    when Bochs is not there."""
+    sc = next(s for s in scenarios.SCENARIOS if s.name == "bochs-vmx")
+    res = harness.run_scenario(sc, os.path.join(build, "kernel.elf"),
+                               os.path.join(build, "logs", "bench"))
+    text = ""
+    if res.log and os.path.exists(res.log):
+        with open(res.log, "rb") as f:
+            text = f.read().decode("utf-8", "replace").replace("\r", "")
+    results = {name: int(value) for name, value in LINE.findall(text)
+               if name.startswith("vmx_")}
+    if res.skipped:
+        return results, f"Bochs run skipped: {res.reason}", True
+    if not res.ok:
+        return results, f"Bochs run failed: {res.reason} (log {res.log})", False
+    return results, None, False
 
 
 def main():
@@ -88,6 +113,23 @@ def main():
         ("Call + ReplyRecv round trip, across cores", results.get("ipc_cross_core_round_trip", 0),
          "-smp 2; under icount the sum of both cores' work, not latency"),
     ]
+    # VM exits: Bochs, whose TSC counts instructions under clock: sync=none.
+    vmx, vmx_reason, vmx_skipped = run_bochs_vmx(build)
+    vmx_cal = vmx.get("vmx_calibration_1000_nops", 0)
+    vmx_ok = vmx_reason is None and 990 <= vmx_cal <= 1010 and "vmx_cpuid_exit_round_trip" in vmx
+    rows += [
+        ("VT-x (Bochs): calibration 1000 nops", vmx_cal or "MISSING",
+         "must be 990-1010 (the TSC counts instructions)"),
+        ("VT-x (Bochs): null system call round trip", vmx.get("vmx_null_syscall_round_trip", "MISSING"),
+         "the same kernel path on Bochs, for comparison"),
+        ("VT-x (Bochs): CPUID exit round trip (guest → VMM → guest)",
+         vmx.get("vmx_cpuid_exit_round_trip", "MISSING"), "target <= 1500; includes the guest's loop and the VMM's"),
+        ("VT-x (Bochs): I/O port exit round trip (OUT → VMM → guest)",
+         vmx.get("vmx_io_exit_round_trip", "MISSING"), "target <= 1500"),
+    ]
+    results.update(vmx)
+    if vmx_reason:
+        print(f"bench: WARNING: VT-x figures missing: {vmx_reason}", file=sys.stderr)
     # The Linux baseline: same emulated CPU, after the Atoll measurements.
     try:
         linux = linux_baseline.run(build)
@@ -122,11 +164,18 @@ def main():
     report = ["# Atoll benchmarks", "",
               "Instructions per operation, QEMU `-icount shift=0`, 1 CPU, measured by "
               "`make bench` (bench/run.py). Each system-call figure includes the loop "
-              "and the user-level stub.", "",
+              "and the user-level stub. The VT-x rows come from Bochs (`corei7_skylake_x`, "
+              "2 CPUs, `clock: sync=none`), the only emulator here with VMX; they are "
+              "instruction counts too, checked by their own calibration.", "",
               "| what | instructions | note |", "|---|---|---|"]
     report += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     report += ["", f"Calibration {'OK' if ok else 'FAILED'}: the counts above are "
                f"{'' if ok else 'NOT '}instruction counts."]
+    report += [f"VT-x calibration {'OK' if vmx_ok else 'FAILED'}"
+               + (f": {vmx_reason}" if vmx_reason else ": the VT-x counts are instruction counts.")]
+    # No Bochs here: the rows say MISSING. A run that failed or counts
+    # that are not instruction counts: the report is not to be trusted.
+    ok = ok and (vmx_ok or vmx_skipped)
     report += [""]
     if linux_rt is None:
         report += [f"**Linux baseline MISSING**: {linux['reason']}"]

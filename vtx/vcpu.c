@@ -16,6 +16,7 @@
 #include "../arch/x86_64/x86.h"
 #include "../kernel/ipc.h"
 #include "../kernel/thread.h"
+#include "kstring.h"
 #include "atoll/ipc.h"
 #include "atoll/syscall.h"
 
@@ -25,7 +26,8 @@
 #define GUEST_CR0_ET   (1ull << 4) /* set at reset, read-only on modern CPUs */
 
 _Static_assert(sizeof(struct vcpu) <= PAGE_SIZE, "struct vcpu fits its page");
-_Static_assert((UINT64_C(1) << ATOLL_VCPU_SIZE_BITS) == 2 * PAGE_SIZE, "VCPU: VMCS + bookkeeping");
+_Static_assert((UINT64_C(1) << ATOLL_VCPU_SIZE_BITS) >= VCPU_PAGES_USED * PAGE_SIZE,
+               "VCPU: VMCS, bookkeeping, bitmaps");
 
 int vmx_launch(uint64_t *gprs, int resume);
 void vmx_exit_entry(void);
@@ -36,7 +38,13 @@ static unsigned vpid_next = 1;
 
 static struct vcpu *vcpu_of(const struct cap *c)
 {
-    return phys_to_virt(cap_paddr(c) + PAGE_SIZE);
+    return phys_to_virt(cap_paddr(c) + VCPU_PAGE_STRUCT * PAGE_SIZE);
+}
+
+/* Physical address of one of the VCPU's pages. */
+static uint64_t vcpu_page(const struct vcpu *v, enum vcpu_page p)
+{
+    return v->vmcs + (uint64_t)p * PAGE_SIZE;
 }
 
 /* ---- VPIDs */
@@ -93,10 +101,14 @@ static bool setup_vmcs(struct vcpu *v)
     const struct field_value fv[] = {
         {VMCS_PIN_CONTROLS, c->pin},
         {VMCS_PROC_CONTROLS, c->proc},
+        {VMCS_IO_BITMAP_A, vcpu_page(v, VCPU_PAGE_IO_BITMAP_A)},
+        {VMCS_IO_BITMAP_B, vcpu_page(v, VCPU_PAGE_IO_BITMAP_B)},
+        {VMCS_MSR_BITMAP, vcpu_page(v, VCPU_PAGE_MSR_BITMAP)},
         {VMCS_PROC2_CONTROLS, c->proc2},
         {VMCS_EXIT_CONTROLS, c->exit},
         {VMCS_ENTRY_CONTROLS, c->entry},
         {VMCS_EXCEPTION_BITMAP, UINT64_C(1) << VMX_VECTOR_MC},
+        {VMCS_TSC_OFFSET, 0},
         {VMCS_PF_ERROR_MASK, 0},
         {VMCS_PF_ERROR_MATCH, 0},
         {VMCS_CR3_TARGET_COUNT, 0},
@@ -164,7 +176,7 @@ static bool setup_vmcs(struct vcpu *v)
         {VMCS_GUEST_IDTR_BASE, 0},
         {VMCS_GUEST_IDTR_LIMIT, REAL_MODE_SEGMENT_LIMIT},
     };
-    (void)v;
+    v->proc = c->proc;
     return write_all(fv, sizeof fv / sizeof fv[0]);
 }
 
@@ -303,6 +315,60 @@ static struct atoll_error_detail access_vmcs(struct vcpu *v, uint64_t label, con
     return e;
 }
 
+/* Ports pass only where the VMM holds an IOPort capability for them. */
+static struct atoll_error_detail set_io_ports(struct vcpu *v, const uint64_t *words, size_t length,
+                                              struct cap_slot *const *extra, size_t extra_count)
+{
+    if (length < ATOLL_VCPU_SET_IO_PORTS_ARGS)
+        return cap_truncated(ATOLL_VCPU_SET_IO_PORTS_ARGS, 0);
+    uint64_t first = words[ATOLL_VCPU_ARG_FIRST], last = words[ATOLL_VCPU_ARG_LAST];
+    uint64_t pass = words[ATOLL_VCPU_ARG_PASS];
+    if (first > IO_PORT_LAST)
+        return cap_range_error(ATOLL_VCPU_ARG_FIRST, 0, IO_PORT_LAST);
+    if (last < first || last > IO_PORT_LAST)
+        return cap_range_error(ATOLL_VCPU_ARG_LAST, first, IO_PORT_LAST);
+    if (pass != 0 && pass != ATOLL_VCPU_PASS)
+        return cap_error(ATOLL_ERR_INVALID_ARGUMENT, ATOLL_VCPU_ARG_PASS);
+    if (pass) {
+        if (extra_count < 1)
+            return cap_truncated(0, 1);
+        const struct cap *io = &extra[0]->cap;
+        if (cap_type(io) != CAP_IOPORT || first < cap_ioport_first(io) ||
+            last > cap_ioport_last(io))
+            return cap_error(ATOLL_ERR_INVALID_CAPABILITY, 0);
+    }
+    vmx_io_bitmap_set(phys_to_virt(vcpu_page(v, VCPU_PAGE_IO_BITMAP_A)),
+                      phys_to_virt(vcpu_page(v, VCPU_PAGE_IO_BITMAP_B)), (uint32_t)first,
+                      (uint32_t)last, pass != 0);
+    return cap_ok();
+}
+
+/* MSRs pass only where vmcs_policy.c says the guest reaches nothing of
+ * the host's. */
+static struct atoll_error_detail set_msrs(struct vcpu *v, const uint64_t *words, size_t length)
+{
+    if (length < ATOLL_VCPU_SET_MSRS_ARGS)
+        return cap_truncated(ATOLL_VCPU_SET_MSRS_ARGS, 0);
+    uint64_t first = words[ATOLL_VCPU_ARG_FIRST], last = words[ATOLL_VCPU_ARG_LAST];
+    uint64_t access = words[ATOLL_VCPU_ARG_ACCESS], low, high;
+    if (!vmx_msr_bitmap_covers(first, first, &low, &high))
+        return cap_range_error(ATOLL_VCPU_ARG_FIRST, low, high);
+    if (!vmx_msr_bitmap_covers(first, last, &low, &high))
+        return cap_range_error(ATOLL_VCPU_ARG_LAST, first, high);
+    if (access & ~(uint64_t)(ATOLL_VCPU_MSR_READ | ATOLL_VCPU_MSR_WRITE))
+        return cap_error(ATOLL_ERR_INVALID_ARGUMENT, ATOLL_VCPU_ARG_ACCESS);
+    for (uint64_t msr = first; msr <= last; msr++)
+        if ((access & vmx_msr_pass_allowed(msr)) != access) {
+            struct atoll_error_detail e =
+                cap_error(ATOLL_ERR_ILLEGAL_OPERATION, ATOLL_VCPU_ARG_ACCESS);
+            e.value0 = msr;
+            return e;
+        }
+    vmx_msr_bitmap_set(phys_to_virt(vcpu_page(v, VCPU_PAGE_MSR_BITMAP)), (uint32_t)first,
+                       (uint32_t)last, (unsigned)access);
+    return cap_ok();
+}
+
 static void unbind(struct vcpu *v)
 {
     if (v->tcb) {
@@ -341,6 +407,10 @@ struct atoll_error_detail vcpu_invoke(struct cap_slot *slot, uint64_t label, con
     case ATOLL_VCPU_READ_VMCS:
     case ATOLL_VCPU_WRITE_VMCS:
         return access_vmcs(v, label, words, length, reply, reply_length);
+    case ATOLL_VCPU_SET_IO_PORTS:
+        return set_io_ports(v, words, length, extra, extra_count);
+    case ATOLL_VCPU_SET_MSRS:
+        return set_msrs(v, words, length);
     default:
         return cap_error(ATOLL_ERR_ILLEGAL_OPERATION, 0);
     }
@@ -438,6 +508,7 @@ void vcpu_vmenter(struct tcb *t, struct trap_frame *f)
     struct vcpu *v = t->vcpu;
     struct atoll_ipc_buffer *buf = ipc_buffer_of(t);
     uint64_t length = atoll_msginfo_length(f->rsi);
+    uint64_t flags = atoll_msginfo_label(f->rsi);
 
     if (!v || !vmx_usable()) {
         vmenter_error(f, ATOLL_ERR_ILLEGAL_OPERATION, ATOLL_VMENTER_NO_VCPU, 0);
@@ -453,6 +524,25 @@ void vcpu_vmenter(struct tcb *t, struct trap_frame *f)
     }
     if (length != 0 && length < ATOLL_VMEXIT_WORDS) {
         vmenter_error(f, ATOLL_ERR_TRUNCATED_MESSAGE, ATOLL_VMEXIT_WORDS, 0);
+        return;
+    }
+    if (flags & ~(uint64_t)ATOLL_VMENTER_FLAGS) {
+        vmenter_error(f, ATOLL_ERR_INVALID_ARGUMENT, flags & ~(uint64_t)ATOLL_VMENTER_FLAGS, 0);
+        return;
+    }
+    if ((flags & ATOLL_VMENTER_NMI_WINDOW) && !vmx_controls()->nmi_window) {
+        vmenter_error(f, ATOLL_ERR_ILLEGAL_OPERATION, ATOLL_VMENTER_NO_NMI_WINDOW, 0);
+        return;
+    }
+    /* Signal-abort, as for a blocking Send or Call (docs/kernel.md): the
+     * guest stays where the last exit message says and resumes there at
+     * the next VMEnter. A run lasts at most a tick, after which the call
+     * comes back here: the VMM hears of the signal within one. */
+    uint64_t abort_bits = ipc_pending_abort(t);
+    if (abort_bits) {
+        t->bound_ntfn->word &= ~abort_bits;
+        vmenter_error(f, ATOLL_ERR_IPC_ABORTED, abort_bits, 0);
+        f->rdi = abort_bits;
         return;
     }
     if (v->vpid == 0 && (v->vpid = vpid_alloc()) == 0) {
@@ -477,6 +567,16 @@ void vcpu_vmenter(struct tcb *t, struct trap_frame *f)
         {VMCS_VPID, v->vpid},
     };
     ok = ok && write_all(fv, sizeof fv / sizeof fv[0]) && write_host_state(v);
+    /* The window exits last for this run only. */
+    uint32_t proc = vmx_controls()->proc;
+    if (flags & ATOLL_VMENTER_INTERRUPT_WINDOW)
+        proc |= PROC_INTERRUPT_WINDOW_EXITING;
+    if (flags & ATOLL_VMENTER_NMI_WINDOW)
+        proc |= PROC_NMI_WINDOW_EXITING;
+    if (ok && proc != v->proc) {
+        ok = vmwrite(VMCS_PROC_CONTROLS, proc) == VMX_OK;
+        v->proc = proc;
+    }
     /* At most one timer tick in the guest per entry: the guest runs under
      * the kernel lock. */
     if (ok && (vmx_controls()->pin & PIN_PREEMPTION_TIMER)) {
@@ -490,7 +590,14 @@ void vcpu_vmenter(struct tcb *t, struct trap_frame *f)
     }
     vmx_flush_if_stale();
 
+    /* The guest's FPU state, not the VMM's, while it runs. The kernel
+     * itself uses no FPU, and nothing switches threads before the swap
+     * back. XCR0 stays the host's: XSETBV always exits. */
+    fpu_save(t->fpu);
+    fpu_restore(v->guest_fpu);
     int failed = vmx_launch(v->gprs, v->launched);
+    fpu_save(v->guest_fpu);
+    fpu_restore(t->fpu);
     if (failed != 0) {
         struct atoll_error_detail e =
             vmx_failed(failed == VMX_FAIL_INVALID ? VMX_FAIL_INVALID : VMX_FAIL_VALID);
@@ -511,7 +618,7 @@ void vcpu_vmenter(struct tcb *t, struct trap_frame *f)
     w[ATOLL_VMEXIT_HOST_EXITS] = v->host_exits;
     for (unsigned i = 0; i < ATOLL_VMEXIT_WORDS; i++)
         buf->msg[i] = w[i];
-    if (handled) {
+    if (handled && !(flags & ATOLL_VMENTER_RETURN_HOST_EXITS)) {
         /* Run the call again: its registers are as the VMM made it, and
          * a message that loads state now loads the state the guest
          * stopped in (written into the buffer above). */
@@ -546,6 +653,13 @@ void ept_guest_space_gone(uint64_t root)
     vcpu_guest_space_gone(root);
 }
 
+void vcpu_io_ports_revoked(uint32_t first, uint32_t last)
+{
+    for (struct vcpu *v = all_vcpus; v; v = v->next)
+        vmx_io_bitmap_set(phys_to_virt(vcpu_page(v, VCPU_PAGE_IO_BITMAP_A)),
+                          phys_to_virt(vcpu_page(v, VCPU_PAGE_IO_BITMAP_B)), first, last, false);
+}
+
 void vcpu_guest_space_gone(uint64_t root)
 {
     for (struct vcpu *v = all_vcpus; v; v = v->next)
@@ -558,6 +672,11 @@ static void vcpu_initialise(const struct cap *c)
     struct vcpu *v = vcpu_of(c);
     v->vmcs = cap_paddr(c);
     *(volatile uint32_t *)phys_to_virt(v->vmcs) = vmx_capabilities()->revision & VMCS_REVISION_MASK;
+    /* Deny by default: every port and MSR exits until the VMM says. */
+    memset(phys_to_virt(vcpu_page(v, VCPU_PAGE_MSR_BITMAP)), 0xff, PAGE_SIZE);
+    memset(phys_to_virt(vcpu_page(v, VCPU_PAGE_IO_BITMAP_A)), 0xff, PAGE_SIZE);
+    memset(phys_to_virt(vcpu_page(v, VCPU_PAGE_IO_BITMAP_B)), 0xff, PAGE_SIZE);
+    fpu_init_area(v->guest_fpu);
     v->next = all_vcpus;
     if (all_vcpus)
         all_vcpus->prev = v;

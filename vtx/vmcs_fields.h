@@ -133,19 +133,23 @@
 /* Pin-based */
 #define PIN_EXTERNAL_INTERRUPT_EXITING (1u << 0)
 #define PIN_NMI_EXITING                (1u << 3)
+#define PIN_VIRTUAL_NMIS               (1u << 5) /* needed for NMI-window exiting */
 /* Primary processor-based (PROC_SECONDARY_CONTROLS is in vmx_msr.h) */
-#define PROC_HLT_EXITING           (1u << 7)
-#define PROC_INVLPG_EXITING        (1u << 9)
-#define PROC_MWAIT_EXITING         (1u << 10)
-#define PROC_RDPMC_EXITING         (1u << 11)
-#define PROC_CR3_LOAD_EXITING      (1u << 15)
-#define PROC_CR3_STORE_EXITING     (1u << 16)
-#define PROC_CR8_LOAD_EXITING      (1u << 19)
-#define PROC_CR8_STORE_EXITING     (1u << 20)
-#define PROC_UNCONDITIONAL_IO_EXIT (1u << 24)
-#define PROC_USE_IO_BITMAPS        (1u << 25)
-#define PROC_USE_MSR_BITMAPS       (1u << 28)
-#define PROC_MONITOR_EXITING       (1u << 29)
+#define PROC_INTERRUPT_WINDOW_EXITING (1u << 2)
+#define PROC_USE_TSC_OFFSETTING       (1u << 3)
+#define PROC_HLT_EXITING              (1u << 7)
+#define PROC_INVLPG_EXITING           (1u << 9)
+#define PROC_MWAIT_EXITING            (1u << 10)
+#define PROC_RDPMC_EXITING            (1u << 11)
+#define PROC_CR3_LOAD_EXITING         (1u << 15)
+#define PROC_CR3_STORE_EXITING        (1u << 16)
+#define PROC_CR8_LOAD_EXITING         (1u << 19)
+#define PROC_CR8_STORE_EXITING        (1u << 20)
+#define PROC_NMI_WINDOW_EXITING       (1u << 22)
+#define PROC_UNCONDITIONAL_IO_EXIT    (1u << 24)
+#define PROC_USE_IO_BITMAPS           (1u << 25)
+#define PROC_USE_MSR_BITMAPS          (1u << 28)
+#define PROC_MONITOR_EXITING          (1u << 29)
 /* Secondary processor-based (EPT, VPID, unrestricted are in vmx_msr.h) */
 #define PROC2_WBINVD_EXITING (1u << 6)
 /* VM-exit controls */
@@ -166,6 +170,8 @@
 #define VMX_AR_TYPE_LDT              0x2u
 #define VMX_AR_S                     (1u << 4) /* code or data, not system */
 #define VMX_AR_PRESENT               (1u << 7)
+#define VMX_AR_DB                    (1u << 14) /* 32-bit segment */
+#define VMX_AR_GRANULARITY           (1u << 15) /* limit in 4 KiB units */
 #define VMX_AR_UNUSABLE              (1u << 16)
 /* A real-mode segment: 64 KiB from selector << 4 (SDM Vol. 3A 20.1.1). */
 #define REAL_MODE_SEGMENT_LIMIT 0xffffu
@@ -207,6 +213,22 @@
 #define INVEPT_SINGLE_CONTEXT 1ull
 #define INVEPT_ALL_CONTEXT    2ull
 #define INVVPID_ALL_CONTEXT   2ull
+
+/* I/O bitmaps (24.6.4): A covers ports 0-0x7fff, B 0x8000-0xffff, one
+ * bit per port, a set bit makes an access to that port exit (a multi-byte
+ * access exits if any of its ports' bits is set). */
+#define IO_BITMAP_PORTS 0x8000u /* ports per bitmap page */
+#define IO_PORT_LAST    0xffffu
+/* MSR bitmap (24.6.9): four 1 KiB bitmaps, a set bit makes RDMSR/WRMSR of
+ * that MSR exit; MSRs outside the two covered ranges always exit. */
+#define MSR_BITMAP_READ_LOW   0u
+#define MSR_BITMAP_READ_HIGH  1024u
+#define MSR_BITMAP_WRITE_LOW  2048u
+#define MSR_BITMAP_WRITE_HIGH 3072u
+#define MSR_BITMAP_LOW_FIRST  0x00000000u
+#define MSR_BITMAP_LOW_LAST   0x00001fffu
+#define MSR_BITMAP_HIGH_FIRST 0xc0000000u
+#define MSR_BITMAP_HIGH_LAST  0xc0001fffu
 
 /* VMCS region: the revision id in the first 32 bits, bit 31 clear for an
  * ordinary (not shadow) VMCS (24.2). */

@@ -29,4 +29,16 @@ unsigned vmcs_field_access(uint64_t field);
 /* The value the kernel writes when a VMM writes `value` to `field`. */
 uint64_t vmcs_field_forced(uint64_t field, uint64_t value);
 
+/* The accesses (ATOLL_VCPU_MSR_READ/WRITE) a guest may make to `msr`
+ * without an exit (ABI: ATOLL_VCPU_SET_MSRS). */
+unsigned vmx_msr_pass_allowed(uint64_t msr);
+/* [first, last] lies in one of the two ranges the MSR bitmap covers;
+ * else false with *low, *high the bounds of the range `first` is nearest. */
+bool vmx_msr_bitmap_covers(uint64_t first, uint64_t last, uint64_t *low, uint64_t *high);
+/* Marks [first, last] (covered, as above) in the 4 KiB MSR bitmap: the
+ * accesses in `pass` go through, the others exit. */
+void vmx_msr_bitmap_set(uint8_t *bitmap, uint32_t first, uint32_t last, unsigned pass);
+/* Marks ports [first, last] (at most 0xffff) in I/O bitmaps A and B. */
+void vmx_io_bitmap_set(uint8_t *a, uint8_t *b, uint32_t first, uint32_t last, bool pass);
+
 #endif

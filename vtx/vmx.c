@@ -95,16 +95,24 @@ static bool control_setting(uint32_t msr, uint32_t want, uint32_t *out)
 }
 
 /* What every guest gets (docs/kernel.md, "VT-x"): host interrupts and
- * NMIs leave the guest; HLT, MWAIT, MONITOR, RDPMC and every I/O port
- * exit; so does MOV to or from CR8, which without a TPR shadow would
- * reach the host's task priority (SDM Vol. 3C 25.3); without MSR bitmaps every RDMSR/WRMSR exits;
- * EPT, VPID and unrestricted guest; EFER switched on entry and exit. */
+ * NMIs leave the guest; HLT, MWAIT, MONITOR and RDPMC exit; so does MOV to
+ * or from CR8, which without a TPR shadow would reach the host's task
+ * priority (SDM Vol. 3C 25.3); I/O ports and MSRs go through the VCPU's
+ * bitmaps, which start all set (everything exits); RDTSC and RDMSR of
+ * the TSC see the VMM's TSC offset (0 until it writes one); EPT, VPID and
+ * unrestricted guest; EFER switched on entry and exit. Interrupt-window
+ * exiting must be available (the VMM asks for it per VMEnter, vcpu.c);
+ * NMI-window exiting, which needs virtual NMIs, where the CPU has it. */
 static const char *compute_controls(void)
 {
     bool true_ctls = caps.basic & VMX_BASIC_TRUE_CTLS;
     if (!control_setting(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS,
                          PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING, &controls.pin))
         return "pin-based controls";
+    uint32_t with_virtual_nmis;
+    if (control_setting(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS,
+                        controls.pin | PIN_VIRTUAL_NMIS, &with_virtual_nmis))
+        controls.pin = with_virtual_nmis;
     /* The VMX preemption timer bounds every guest run (vcpu.c), also
      * where a host interrupt would not end it (Bochs 2.7 does not exit on
      * one while the guest's RFLAGS.IF is clear). */
@@ -118,13 +126,19 @@ static const char *compute_controls(void)
     }
     if (!control_setting(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
                          PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_RDPMC_EXITING |
-                             PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING |
-                             PROC_UNCONDITIONAL_IO_EXIT | PROC_MONITOR_EXITING |
+                             PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING | PROC_USE_IO_BITMAPS |
+                             PROC_USE_MSR_BITMAPS | PROC_MONITOR_EXITING | PROC_USE_TSC_OFFSETTING |
                              PROC_SECONDARY_CONTROLS,
                          &controls.proc))
         return "processor-based controls";
-    if (controls.proc & (PROC_USE_MSR_BITMAPS | PROC_USE_IO_BITMAPS))
-        return "MSR or I/O bitmaps forced on";
+    uint32_t window;
+    uint32_t proc_msr = true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS;
+    if (!control_setting(proc_msr, controls.proc | PROC_INTERRUPT_WINDOW_EXITING, &window) ||
+        (controls.proc & (PROC_INTERRUPT_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING)))
+        return "interrupt-window exiting";
+    controls.nmi_window =
+        (controls.pin & PIN_VIRTUAL_NMIS) &&
+        control_setting(proc_msr, controls.proc | PROC_NMI_WINDOW_EXITING, &window);
     if (!control_setting(MSR_IA32_VMX_PROCBASED_CTLS2,
                          PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED,
                          &controls.proc2))

@@ -30,6 +30,7 @@ struct vmx_controls {
     uint32_t pin, proc, proc2, exit, entry;
     uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
     unsigned preemption_timer_shift; /* with PIN_PREEMPTION_TIMER in `pin` */
+    bool nmi_window;                 /* PROC_NMI_WINDOW_EXITING may be set */
 };
 const struct vmx_controls *vmx_controls(void);
 

@@ -19,6 +19,13 @@
 #define MSR_IA32_VMX_TRUE_EXIT_CTLS      0x48f
 #define MSR_IA32_VMX_TRUE_ENTRY_CTLS     0x490
 
+/* MSRs a VMM may let its guest reach without an exit (vmcs_policy.c);
+ * the others it names are in arch/x86_64/msr.h. */
+#define MSR_IA32_TSC          0x10
+#define MSR_IA32_SYSENTER_CS  0x174
+#define MSR_IA32_SYSENTER_ESP 0x175
+#define MSR_IA32_SYSENTER_EIP 0x176
+
 /* IA32_FEATURE_CONTROL (SDM Vol. 3C 24.7) */
 #define FEATURE_CONTROL_LOCKED          (1ull << 0)
 #define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ull << 2)

@@ -13,6 +13,7 @@
 #include "../../kernel/objects.h"
 #include "../../kernel/cap/mdb.h"
 #include "atoll/irq.h"
+#include "../../vtx/vcpu.h"
 
 #define IOPORT_COUNT    0x10000u
 #define IOPORT_MAX      0xffffu /* what IOPortControl covers (bootinfo ioport_last) */
@@ -85,8 +86,10 @@ void ioport_finalise(const struct cap *cap, bool final)
 {
     /* Issued ranges never overlap, so every capability with these bounds
      * is a copy of the one issued range. */
-    if (final)
-        set_issued(cap_ioport_first(cap), cap_ioport_last(cap), false);
+    if (!final)
+        return;
+    set_issued(cap_ioport_first(cap), cap_ioport_last(cap), false);
+    vcpu_io_ports_revoked(cap_ioport_first(cap), cap_ioport_last(cap));
 }
 
 /* ---- IOPortControl ---- */

@@ -31,6 +31,9 @@ guest_exits_start:
 .loop:                              ; round-trip benchmark: CPUID forever
     cpuid
     jmp .loop
+.ioloop:                            ; benchmark: OUT forever (port in DX)
+    out dx, al
+    jmp .ioloop
 .spin:                              ; long enough for host timer interrupts
     mov ecx, SPIN_ITERATIONS
 .spin_again:
@@ -59,3 +62,4 @@ guest_exits_offsets:
     dw guest_exits_start.spin - guest_exits_start
     dw guest_exits_start.spin_hlt - guest_exits_start
     dw guest_exits_start.triple - guest_exits_start
+    dw guest_exits_start.ioloop - guest_exits_start

@@ -111,6 +111,7 @@ int main(uint64_t bootinfo)
     tests_irq(bi);
     tests_pd(bi);
     tests_vmx(bi);
+    tests_vmx2(bi);
     tests_iommu(bi);
     tests_e1000(bi);
     test_summary("init");

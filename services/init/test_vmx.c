@@ -15,15 +15,16 @@
 /* Hardware numbers (SDM): exit reasons, qualifications, VMCS encodings. */
 #include "../../vtx/vmcs_fields.h"
 #include "../../vtx/vmx_exit.h"
+#include "test_vmx.h"
 
-#define ROOT   ATOLL_SLOT_ROOT_CNODE
-#define DEPTH  64
+#define ROOT   VMX_ROOT
+#define DEPTH  VMX_DEPTH
 #define VSPACE ATOLL_SLOT_ROOT_VSPACE
 #define TCB    ATOLL_SLOT_ROOT_TCB
 
 #define SLOTS_FROM  3840
 #define SLOTS_COUNT 256
-#define UT_BITS     17
+#define UT_BITS     18 /* two 32 KiB VCPUs and the rest */
 
 /* Free in the root task's VSpace (PML4 entry 96): where init sees the
  * guest's code page. */
@@ -48,55 +49,75 @@ enum guest_step {
     STEP_SPIN,
     STEP_SPIN_HLT,
     STEP_TRIPLE_FAULT,
+    STEP_IO_LOOP,
     STEP_COUNT,
 };
 
 extern const uint8_t guest_exits_start[], guest_exits_end[];
 extern const uint16_t guest_exits_offsets[STEP_COUNT];
-/* images/guests/report.asm: prints a message on a 16550 at COM1. */
-extern const uint8_t guest_report_start[], guest_report_end[];
 
 static uint64_t next_slot, last_slot;
 static uint64_t ut;
 
-static uint64_t slot(void)
+uint64_t vmx_slot(void)
 {
     return next_slot < last_slot ? next_slot++ : 0;
 }
 
-static struct atoll_error_detail make(uint64_t type, uint64_t *dest)
+uint64_t vmx_untyped(void)
 {
-    *dest = slot();
+    return ut;
+}
+
+bool vmx_slots_begin(const struct atoll_bootinfo *bi, uint64_t from, uint64_t count,
+                     uint64_t ut_bits, const char *name)
+{
+    next_slot = bi->empty_first + from;
+    last_slot = next_slot + count;
+    if (last_slot > bi->empty_last) {
+        test_result(name, 0, "root CNode too small");
+        return false;
+    }
+    /* The first untyped with room left (other groups used some). */
+    ut = vmx_slot();
+    bool have_untyped = atoll_untyped_carve(bi, ut_bits, ut) == ATOLL_OK;
+    test_result(name, have_untyped, "no untyped of 2^%lu bytes left", ut_bits);
+    return have_untyped;
+}
+
+struct atoll_error_detail vmx_make(uint64_t type, uint64_t *dest)
+{
+    *dest = vmx_slot();
     return atoll_untyped_retype(ut, type, 0, ROOT, 0, 0, *dest, 1);
 }
 
-static struct atoll_error_detail copy_cap(uint64_t dest, uint64_t src)
+struct atoll_error_detail vmx_copy_cap(uint64_t dest, uint64_t src)
 {
     return atoll_cnode_copy_op(ATOLL_CNODE_COPY, ROOT, dest, DEPTH, ROOT, src, DEPTH,
                                ATOLL_RIGHTS_ALL, 0);
 }
 
-static struct atoll_error_detail delete_cap(uint64_t s)
+struct atoll_error_detail vmx_delete_cap(uint64_t s)
 {
     return atoll_cnode_slot_op(ATOLL_CNODE_DELETE, ROOT, s, DEPTH);
 }
 
-static void expect_error(const char *name, struct atoll_error_detail e, uint64_t code,
-                         uint64_t argument)
+void vmx_expect_error(const char *name, struct atoll_error_detail e, uint64_t code,
+                      uint64_t argument)
 {
     test_result(name, e.code == code && e.argument == argument,
                 "expected error %lu on argument %lu, got error %lu on argument %lu", code, argument,
                 e.code, e.argument);
 }
 
-static void expect_vmenter_failure(const char *name, struct atoll_error_detail e, uint64_t why)
+void vmx_expect_vmenter_failure(const char *name, struct atoll_error_detail e, uint64_t why)
 {
     test_result(name, e.code == ATOLL_ERR_ILLEGAL_OPERATION && e.value0 == why,
                 "expected ILLEGAL_OPERATION with reason %lu, got error %lu reason %lu", why, e.code,
                 e.value0);
 }
 
-static uint64_t *msg(void)
+uint64_t *vmx_msg(void)
 {
     return atoll_get_ipc_buffer()->msg;
 }
@@ -107,29 +128,34 @@ static uint64_t guest_rip(enum guest_step s)
 }
 
 /* One exit: the call worked and the exit has the reason and RIP wanted. */
-static bool expect_exit(const char *name, struct atoll_error_detail e, uint64_t reason,
-                        enum guest_step at)
+bool vmx_expect_exit(const char *name, struct atoll_error_detail e, uint64_t reason, uint64_t rip)
 {
-    uint64_t *m = msg();
-    bool ok = e.code == ATOLL_OK && m[ATOLL_VMEXIT_REASON] == reason &&
-              m[ATOLL_VMEXIT_RIP] == guest_rip(at);
+    uint64_t *m = vmx_msg();
+    bool ok = e.code == ATOLL_OK && m[ATOLL_VMEXIT_REASON] == reason && m[ATOLL_VMEXIT_RIP] == rip;
     test_result(name, ok,
                 "expected exit %lu at rip 0x%lx, got error %lu (detail %lu), exit 0x%lx at rip "
                 "0x%lx",
-                reason, guest_rip(at), e.code, e.value0, m[ATOLL_VMEXIT_REASON],
-                m[ATOLL_VMEXIT_RIP]);
+                reason, rip, e.code, e.value0, m[ATOLL_VMEXIT_REASON], m[ATOLL_VMEXIT_RIP]);
     return ok;
+}
+
+static bool expect_exit(const char *name, struct atoll_error_detail e, uint64_t reason,
+                        enum guest_step at)
+{
+    return vmx_expect_exit(name, e, reason, guest_rip(at));
 }
 
 /* Where VT-x is off: nothing VT-x can be made, VMEnter fails cleanly. */
 static void test_refused(void)
 {
     uint64_t s;
-    expect_error("vmx.no_vtx_vcpu_retype_refused", make(ATOLL_OBJECT_VCPU, &s),
-                 ATOLL_ERR_INVALID_ARGUMENT, ATOLL_RETYPE_ARG_TYPE);
-    expect_error("vmx.no_vtx_guest_space_retype_refused", make(ATOLL_OBJECT_GUEST_SPACE, &s),
-                 ATOLL_ERR_INVALID_ARGUMENT, ATOLL_RETYPE_ARG_TYPE);
-    expect_vmenter_failure("vmx.no_vtx_vmenter_fails", atoll_vmenter(false), ATOLL_VMENTER_NO_VCPU);
+    vmx_expect_error("vmx.no_vtx_vcpu_retype_refused", vmx_make(ATOLL_OBJECT_VCPU, &s),
+                     ATOLL_ERR_INVALID_ARGUMENT, ATOLL_RETYPE_ARG_TYPE);
+    vmx_expect_error("vmx.no_vtx_guest_space_retype_refused",
+                     vmx_make(ATOLL_OBJECT_GUEST_SPACE, &s), ATOLL_ERR_INVALID_ARGUMENT,
+                     ATOLL_RETYPE_ARG_TYPE);
+    vmx_expect_vmenter_failure("vmx.no_vtx_vmenter_fails", atoll_vmenter(false),
+                               ATOLL_VMENTER_NO_VCPU);
 }
 
 struct guest {
@@ -143,19 +169,19 @@ struct guest {
 static bool build(struct guest *g)
 {
     bool ok = true;
-    ok &= make(ATOLL_OBJECT_VCPU, &g->vcpu).code == ATOLL_OK;
-    ok &= make(ATOLL_OBJECT_GUEST_SPACE, &g->gs).code == ATOLL_OK;
-    ok &= make(ATOLL_OBJECT_EPT_PDPT, &g->pdpt).code == ATOLL_OK;
-    ok &= make(ATOLL_OBJECT_EPT_PD, &g->pd).code == ATOLL_OK;
-    ok &= make(ATOLL_OBJECT_EPT_PT, &g->pt).code == ATOLL_OK;
-    ok &= make(ATOLL_OBJECT_FRAME_4K, &g->code).code == ATOLL_OK;
-    ok &= make(ATOLL_OBJECT_PDPT, &g->vpdpt).code == ATOLL_OK;
-    ok &= make(ATOLL_OBJECT_PD, &g->vpd).code == ATOLL_OK;
-    ok &= make(ATOLL_OBJECT_PT, &g->vpt).code == ATOLL_OK;
-    g->code_gs = slot();
-    g->data_gs = slot();
-    ok &= copy_cap(g->code_gs, g->code).code == ATOLL_OK;
-    ok &= copy_cap(g->data_gs, g->code).code == ATOLL_OK;
+    ok &= vmx_make(ATOLL_OBJECT_VCPU, &g->vcpu).code == ATOLL_OK;
+    ok &= vmx_make(ATOLL_OBJECT_GUEST_SPACE, &g->gs).code == ATOLL_OK;
+    ok &= vmx_make(ATOLL_OBJECT_EPT_PDPT, &g->pdpt).code == ATOLL_OK;
+    ok &= vmx_make(ATOLL_OBJECT_EPT_PD, &g->pd).code == ATOLL_OK;
+    ok &= vmx_make(ATOLL_OBJECT_EPT_PT, &g->pt).code == ATOLL_OK;
+    ok &= vmx_make(ATOLL_OBJECT_FRAME_4K, &g->code).code == ATOLL_OK;
+    ok &= vmx_make(ATOLL_OBJECT_PDPT, &g->vpdpt).code == ATOLL_OK;
+    ok &= vmx_make(ATOLL_OBJECT_PD, &g->vpd).code == ATOLL_OK;
+    ok &= vmx_make(ATOLL_OBJECT_PT, &g->vpt).code == ATOLL_OK;
+    g->code_gs = vmx_slot();
+    g->data_gs = vmx_slot();
+    ok &= vmx_copy_cap(g->code_gs, g->code).code == ATOLL_OK;
+    ok &= vmx_copy_cap(g->data_gs, g->code).code == ATOLL_OK;
     TEST_EQ("vmx.objects_retyped", ok, true);
 
     /* The guest's code, written through init's own mapping of the frame. */
@@ -172,60 +198,60 @@ static bool build(struct guest *g)
 
 static void test_guest_space(struct guest *g)
 {
-    expect_error("vmx.frame_without_ept_tables_is_missing_table",
-                 atoll_guest_space_map_frame(g->gs, g->code_gs, CODE_GPA, ATOLL_RIGHT_READ,
-                                             ATOLL_VM_EXECUTABLE),
-                 ATOLL_ERR_FAILED_LOOKUP, ATOLL_GUEST_SPACE_ARG_GPA);
+    vmx_expect_error("vmx.frame_without_ept_tables_is_missing_table",
+                     atoll_guest_space_map_frame(g->gs, g->code_gs, CODE_GPA, ATOLL_RIGHT_READ,
+                                                 ATOLL_VM_EXECUTABLE),
+                     ATOLL_ERR_FAILED_LOOKUP, ATOLL_GUEST_SPACE_ARG_GPA);
     TEST_EQ("vmx.map_ept_pdpt", atoll_guest_space_map_table(g->gs, g->pdpt, 0).code, ATOLL_OK);
     TEST_EQ("vmx.map_ept_pd", atoll_guest_space_map_table(g->gs, g->pd, 0).code, ATOLL_OK);
     TEST_EQ("vmx.map_ept_pt", atoll_guest_space_map_table(g->gs, g->pt, 0).code, ATOLL_OK);
-    expect_error("vmx.map_mapped_ept_table_is_illegal",
-                 atoll_guest_space_map_table(g->gs, g->pt, 0), ATOLL_ERR_ILLEGAL_OPERATION, 0);
+    vmx_expect_error("vmx.map_mapped_ept_table_is_illegal",
+                     atoll_guest_space_map_table(g->gs, g->pt, 0), ATOLL_ERR_ILLEGAL_OPERATION, 0);
     struct atoll_error_detail e =
         atoll_guest_space_map_frame(g->gs, g->code_gs, FAR_GPA, ATOLL_RIGHT_READ, 0);
     test_result("vmx.frame_far_away_misses_its_pdpt",
                 e.code == ATOLL_ERR_FAILED_LOOKUP && e.value1 == 39,
                 "expected FAILED_LOOKUP with 39 bits left, got %lu with %lu", e.code, e.value1);
-    expect_error("vmx.misaligned_gpa",
-                 atoll_guest_space_map_frame(g->gs, g->code_gs, 0x1234, ATOLL_RIGHT_READ, 0),
-                 ATOLL_ERR_ALIGNMENT_ERROR, ATOLL_GUEST_SPACE_ARG_GPA);
-    expect_error("vmx.write_only_mapping_refused",
-                 atoll_guest_space_map_frame(g->gs, g->code_gs, CODE_GPA, ATOLL_RIGHT_WRITE, 0),
-                 ATOLL_ERR_INVALID_ARGUMENT, ATOLL_GUEST_SPACE_ARG_RIGHTS);
+    vmx_expect_error("vmx.misaligned_gpa",
+                     atoll_guest_space_map_frame(g->gs, g->code_gs, 0x1234, ATOLL_RIGHT_READ, 0),
+                     ATOLL_ERR_ALIGNMENT_ERROR, ATOLL_GUEST_SPACE_ARG_GPA);
+    vmx_expect_error("vmx.write_only_mapping_refused",
+                     atoll_guest_space_map_frame(g->gs, g->code_gs, CODE_GPA, ATOLL_RIGHT_WRITE, 0),
+                     ATOLL_ERR_INVALID_ARGUMENT, ATOLL_GUEST_SPACE_ARG_RIGHTS);
     TEST_EQ("vmx.map_code_frame",
             atoll_guest_space_map_frame(g->gs, g->code_gs, CODE_GPA, ATOLL_RIGHT_READ,
                                         ATOLL_VM_EXECUTABLE)
                 .code,
             ATOLL_OK);
-    expect_error("vmx.map_frame_twice_is_invalid_capability",
-                 atoll_guest_space_map_frame(g->gs, g->code_gs, DATA_GPA, ATOLL_RIGHT_READ, 0),
-                 ATOLL_ERR_INVALID_CAPABILITY, 0);
-    expect_error("vmx.map_vspace_mapped_frame_is_invalid_capability",
-                 atoll_guest_space_map_frame(g->gs, g->code, DATA_GPA, ATOLL_RIGHT_READ, 0),
-                 ATOLL_ERR_INVALID_CAPABILITY, 0);
-    expect_error("vmx.map_over_used_entry_is_delete_first",
-                 atoll_guest_space_map_frame(g->gs, g->data_gs, CODE_GPA, ATOLL_RIGHT_READ, 0),
-                 ATOLL_ERR_DELETE_FIRST, ATOLL_GUEST_SPACE_ARG_GPA);
-    expect_error("vmx.guest_mapped_frame_cannot_enter_vspace",
-                 atoll_frame_map(g->code_gs, VSPACE, VMM_VA + 0x1000, ATOLL_RIGHT_READ, 0),
-                 ATOLL_ERR_INVALID_CAPABILITY, 0);
+    vmx_expect_error("vmx.map_frame_twice_is_invalid_capability",
+                     atoll_guest_space_map_frame(g->gs, g->code_gs, DATA_GPA, ATOLL_RIGHT_READ, 0),
+                     ATOLL_ERR_INVALID_CAPABILITY, 0);
+    vmx_expect_error("vmx.map_vspace_mapped_frame_is_invalid_capability",
+                     atoll_guest_space_map_frame(g->gs, g->code, DATA_GPA, ATOLL_RIGHT_READ, 0),
+                     ATOLL_ERR_INVALID_CAPABILITY, 0);
+    vmx_expect_error("vmx.map_over_used_entry_is_delete_first",
+                     atoll_guest_space_map_frame(g->gs, g->data_gs, CODE_GPA, ATOLL_RIGHT_READ, 0),
+                     ATOLL_ERR_DELETE_FIRST, ATOLL_GUEST_SPACE_ARG_GPA);
+    vmx_expect_error("vmx.guest_mapped_frame_cannot_enter_vspace",
+                     atoll_frame_map(g->code_gs, VSPACE, VMM_VA + 0x1000, ATOLL_RIGHT_READ, 0),
+                     ATOLL_ERR_INVALID_CAPABILITY, 0);
 }
 
 /* The exits of exits.asm, one by one. */
 static void test_exits(struct guest *g)
 {
-    uint64_t *m = msg();
+    uint64_t *m = vmx_msg();
     struct atoll_error_detail e;
 
-    expect_vmenter_failure("vmx.vmenter_without_vcpu_fails", atoll_vmenter(false),
-                           ATOLL_VMENTER_NO_VCPU);
-    expect_error("vmx.bind_non_tcb_is_invalid_capability", atoll_vcpu_bind_tcb(g->vcpu, g->gs),
-                 ATOLL_ERR_INVALID_CAPABILITY, 0);
+    vmx_expect_vmenter_failure("vmx.vmenter_without_vcpu_fails", atoll_vmenter(false),
+                               ATOLL_VMENTER_NO_VCPU);
+    vmx_expect_error("vmx.bind_non_tcb_is_invalid_capability", atoll_vcpu_bind_tcb(g->vcpu, g->gs),
+                     ATOLL_ERR_INVALID_CAPABILITY, 0);
     TEST_EQ("vmx.bind_tcb", atoll_vcpu_bind_tcb(g->vcpu, TCB).code, ATOLL_OK);
-    expect_vmenter_failure("vmx.vmenter_without_guest_space_fails", atoll_vmenter(false),
-                           ATOLL_VMENTER_NO_GUEST_SPACE);
-    expect_error("vmx.set_non_guest_space_is_invalid_capability",
-                 atoll_vcpu_set_guest_space(g->vcpu, g->pt), ATOLL_ERR_INVALID_CAPABILITY, 0);
+    vmx_expect_vmenter_failure("vmx.vmenter_without_guest_space_fails", atoll_vmenter(false),
+                               ATOLL_VMENTER_NO_GUEST_SPACE);
+    vmx_expect_error("vmx.set_non_guest_space_is_invalid_capability",
+                     atoll_vcpu_set_guest_space(g->vcpu, g->pt), ATOLL_ERR_INVALID_CAPABILITY, 0);
     TEST_EQ("vmx.set_guest_space", atoll_vcpu_set_guest_space(g->vcpu, g->gs).code, ATOLL_OK);
     uint64_t info = atoll_msginfo(0, 5, 0);
     uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
@@ -308,14 +334,15 @@ static void test_exits(struct guest *g)
     e = atoll_vcpu_read_vmcs(g->vcpu, VMCS_GUEST_RIP, &value);
     test_result("vmx.read_vmcs_guest_rip", e.code == ATOLL_OK && value == guest_rip(STEP_HLT),
                 "expected 0x%lx, got error %lu value 0x%lx", guest_rip(STEP_HLT), e.code, value);
-    expect_error("vmx.read_host_state_refused",
-                 atoll_vcpu_read_vmcs(g->vcpu, VMCS_HOST_RIP, &value), ATOLL_ERR_INVALID_ARGUMENT,
-                 ATOLL_VCPU_ARG_FIELD);
-    expect_error("vmx.write_controls_refused", atoll_vcpu_write_vmcs(g->vcpu, VMCS_PIN_CONTROLS, 0),
-                 ATOLL_ERR_INVALID_ARGUMENT, ATOLL_VCPU_ARG_FIELD);
-    expect_error("vmx.write_exit_information_refused",
-                 atoll_vcpu_write_vmcs(g->vcpu, VMCS_EXIT_REASON, 0), ATOLL_ERR_INVALID_ARGUMENT,
-                 ATOLL_VCPU_ARG_FIELD);
+    vmx_expect_error("vmx.read_host_state_refused",
+                     atoll_vcpu_read_vmcs(g->vcpu, VMCS_HOST_RIP, &value),
+                     ATOLL_ERR_INVALID_ARGUMENT, ATOLL_VCPU_ARG_FIELD);
+    vmx_expect_error("vmx.write_controls_refused",
+                     atoll_vcpu_write_vmcs(g->vcpu, VMCS_PIN_CONTROLS, 0),
+                     ATOLL_ERR_INVALID_ARGUMENT, ATOLL_VCPU_ARG_FIELD);
+    vmx_expect_error("vmx.write_exit_information_refused",
+                     atoll_vcpu_write_vmcs(g->vcpu, VMCS_EXIT_REASON, 0),
+                     ATOLL_ERR_INVALID_ARGUMENT, ATOLL_VCPU_ARG_FIELD);
     TEST_EQ("vmx.write_vmcs_guest_rip",
             atoll_vcpu_write_vmcs(g->vcpu, VMCS_GUEST_RIP, guest_rip(STEP_LOAD)).code, ATOLL_OK);
 
@@ -330,7 +357,7 @@ static void test_exits(struct guest *g)
     TEST_EQ("vmx.map_data_frame_again",
             atoll_guest_space_map_frame(g->gs, g->data_gs, DATA_GPA, ATOLL_RIGHT_READ, 0).code,
             ATOLL_OK);
-    TEST_EQ("vmx.delete_mapped_frame", delete_cap(g->data_gs).code, ATOLL_OK);
+    TEST_EQ("vmx.delete_mapped_frame", vmx_delete_cap(g->data_gs).code, ATOLL_OK);
     e = atoll_vmenter(false);
     expect_exit("vmx.deleted_frame_is_unmapped", e, VMX_EXIT_EPT_VIOLATION, STEP_LOAD);
 
@@ -343,7 +370,7 @@ static void test_exits(struct guest *g)
                 m[ATOLL_VMEXIT_REASON]);
 }
 
-static uint64_t tsc(void)
+uint64_t vmx_tsc(void)
 {
     uint32_t lo, hi;
     __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
@@ -352,20 +379,29 @@ static uint64_t tsc(void)
 
 /* The baselines of the measurement below, on the same machine: 1000 NOPs
  * (under Bochs with `clock: sync=none` the TSC counts instructions, so
- * this is about 1000) and a system call that does nothing (DEBUG_PUTS of
- * length 0). */
+ * this is about 1000: checked, so that the counts below are instruction
+ * counts) and a system call that does nothing (DEBUG_PUTS of length 0).
+ * The `bench:` lines are what `make bench` reports (bench/run.py). */
+#define CALIBRATION_MIN 990
+#define CALIBRATION_MAX 1010
+
 static void measure_baselines(void)
 {
-    uint64_t t0 = tsc();
+    uint64_t t0 = vmx_tsc();
     __asm__ volatile(".rept 1000\n\tnop\n\t.endr");
-    uint64_t nops = tsc() - t0;
+    uint64_t nops = vmx_tsc() - t0;
     uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
-    t0 = tsc();
+    t0 = vmx_tsc();
     for (unsigned i = 0; i < ROUND_TRIPS; i++)
         atoll_syscall(ATOLL_SYS_DEBUG_PUTS, 0, 0, mr);
-    uint64_t null_call = (tsc() - t0) / ROUND_TRIPS;
+    uint64_t null_call = (vmx_tsc() - t0) / ROUND_TRIPS;
     printf("init: vmx: calibration 1000 nops %lu tsc ticks; null system call %lu\n", nops,
            null_call);
+    test_result("vmx.tsc_counts_instructions", nops >= CALIBRATION_MIN && nops <= CALIBRATION_MAX,
+                "1000 nops took %lu tsc ticks, expected %u-%u", nops, CALIBRATION_MIN,
+                CALIBRATION_MAX);
+    printf("bench: vmx_calibration_1000_nops %lu\n", nops);
+    printf("bench: vmx_null_syscall_round_trip %lu\n", null_call);
 }
 
 /* An interrupt the VMM injects is delivered through the guest's
@@ -380,9 +416,9 @@ static void measure_baselines(void)
 
 static void test_injection(struct guest *g)
 {
-    uint64_t ivt = 0, ivt_gs = slot();
-    bool ok = make(ATOLL_OBJECT_FRAME_4K, &ivt).code == ATOLL_OK &&
-              copy_cap(ivt_gs, ivt).code == ATOLL_OK &&
+    uint64_t ivt = 0, ivt_gs = vmx_slot();
+    bool ok = vmx_make(ATOLL_OBJECT_FRAME_4K, &ivt).code == ATOLL_OK &&
+              vmx_copy_cap(ivt_gs, ivt).code == ATOLL_OK &&
               atoll_frame_map(ivt, VSPACE, IVT_VA, ATOLL_RIGHTS_RW, 0).code == ATOLL_OK &&
               atoll_guest_space_map_frame(g->gs, ivt_gs, 0, ATOLL_RIGHTS_RW, 0).code == ATOLL_OK;
     TEST_EQ("vmx.ivt_page_mapped", ok, true);
@@ -400,7 +436,7 @@ static void test_injection(struct guest *g)
                                    INJECT_VECTOR)
                  .code == ATOLL_OK;
     TEST_EQ("vmx.injection_fields_written", ok, true);
-    uint64_t *m = msg();
+    uint64_t *m = vmx_msg();
     m[ATOLL_VMEXIT_RIP] = guest_rip(STEP_HLT);
     m[ATOLL_VMEXIT_RFLAGS] = RFLAGS_IF;
     m[ATOLL_VMEXIT_RSP] = GUEST_STACK;
@@ -422,64 +458,82 @@ static void test_injection(struct guest *g)
 /* The smallest VMM worth the name: a UART for report.asm. Reads of the
  * line status register say the transmitter is empty; bytes written to
  * the data register are the guest's report. */
-#define REPORT_GPA        UINT64_C(0x1800) /* report.asm's REPORT_GPA */
-#define REPORT_OFFSET     (REPORT_GPA - CODE_GPA)
+#define REPORT_OFFSET     (VMX_REPORT_GPA - CODE_GPA)
 #define COM1_LSR          (PORT_COM1 + 5)
 #define LSR_TRANSMIT_IDLE 0x60 /* THR empty, transmitter empty */
-#define REPORT_MAX        64
 #define REPORT_MAX_EXITS  4096u
-#define REPORT_EXPECTED   "hello from the guest"
 
-static void test_report_guest(void)
+unsigned vmx_run_report_guest(struct atoll_ipc_buffer *buf, char out[VMX_REPORT_MAX],
+                              bool *unexpected)
 {
-    size_t size = (size_t)(guest_report_end - guest_report_start);
-    memcpy((void *)(VMM_VA + REPORT_OFFSET), guest_report_start, size);
-    uint64_t *m = msg();
+    uint64_t *m = buf->msg;
     memset(m, 0, ATOLL_VMEXIT_WORDS * sizeof m[0]);
-    m[ATOLL_VMEXIT_RIP] = REPORT_GPA;
-    struct atoll_error_detail e = atoll_vmenter(true);
-    char out[REPORT_MAX] = {0};
+    memset(out, 0, VMX_REPORT_MAX);
+    m[ATOLL_VMEXIT_RIP] = VMX_REPORT_GPA;
+    uint64_t error = atoll_vmenter_on(buf, true, 0).code;
     unsigned n = 0, exits = 0;
-    bool unexpected = false;
-    while (e.code == ATOLL_OK && m[ATOLL_VMEXIT_REASON] == VMX_EXIT_IO &&
+    *unexpected = false;
+    while (error == ATOLL_OK && m[ATOLL_VMEXIT_REASON] == VMX_EXIT_IO &&
            exits++ < REPORT_MAX_EXITS) {
         uint64_t q = m[ATOLL_VMEXIT_QUALIFICATION];
         uint64_t port = q >> VMX_IO_PORT_SHIFT;
         if ((q & VMX_IO_DIRECTION_IN) && port == COM1_LSR)
             m[ATOLL_VMEXIT_RAX] = (m[ATOLL_VMEXIT_RAX] & ~UINT64_C(0xff)) | LSR_TRANSMIT_IDLE;
-        else if (!(q & VMX_IO_DIRECTION_IN) && port == PORT_COM1 && n < REPORT_MAX - 1)
+        else if (!(q & VMX_IO_DIRECTION_IN) && port == PORT_COM1 && n < VMX_REPORT_MAX - 1)
             out[n++] = (char)m[ATOLL_VMEXIT_RAX];
         else
-            unexpected = true;
+            *unexpected = true;
         m[ATOLL_VMEXIT_RIP] += m[ATOLL_VMEXIT_INSTRUCTION_LENGTH];
-        e = atoll_vmenter(true);
+        error = atoll_vmenter_on(buf, true, 0).code;
     }
+    if (error != ATOLL_OK || m[ATOLL_VMEXIT_REASON] != VMX_EXIT_HLT)
+        *unexpected = true;
+    return exits;
+}
+
+static void test_report_guest(void)
+{
+    size_t size = (size_t)(guest_report_end - guest_report_start);
+    memcpy((void *)(VMM_VA + REPORT_OFFSET), guest_report_start, size);
+    uint64_t *m = vmx_msg();
+    char out[VMX_REPORT_MAX];
+    bool unexpected;
+    unsigned exits = vmx_run_report_guest(atoll_get_ipc_buffer(), out, &unexpected);
     TEST_EQ("vmx.report_guest_only_uart_accesses", unexpected, false);
     TEST_EQ("vmx.report_guest_ends_with_hlt", m[ATOLL_VMEXIT_REASON], VMX_EXIT_HLT);
-    test_result("vmx.report_guest_message", strcmp(out, REPORT_EXPECTED) == 0,
-                "expected \"%s\", got \"%s\"", REPORT_EXPECTED, out);
+    test_result("vmx.report_guest_message", strcmp(out, VMX_REPORT_EXPECTED) == 0,
+                "expected \"%s\", got \"%s\"", VMX_REPORT_EXPECTED, out);
     printf("init: vmx: the guest says \"%s\" (%u I/O exits)\n", out, exits);
 }
 
-/* CPUID round trips: guest exit, VMM answer, VM entry. */
-static void measure(void)
+/* Exit round trips (guest exit, VMM answer: RIP past the instruction,
+ * VM entry), ROUND_TRIPS of them timed after the first. The figure
+ * includes the guest's own instructions of the loop (two) and the VMM's. */
+#define ROUND_TRIP_TARGET 1500u
+
+static void measure(const char *what, enum guest_step loop, uint64_t reason)
 {
-    uint64_t *m = msg();
-    m[ATOLL_VMEXIT_RIP] = guest_rip(STEP_LOOP);
+    uint64_t *m = vmx_msg();
+    m[ATOLL_VMEXIT_RIP] = guest_rip(loop);
+    m[ATOLL_VMEXIT_RDX] = PORT_COM1;
     struct atoll_error_detail e = atoll_vmenter(true);
     unsigned done = 0;
     uint64_t start = 0;
-    for (; e.code == ATOLL_OK && m[ATOLL_VMEXIT_REASON] == VMX_EXIT_CPUID && done <= ROUND_TRIPS;
-         done++) {
+    for (; e.code == ATOLL_OK && m[ATOLL_VMEXIT_REASON] == reason && done <= ROUND_TRIPS; done++) {
         if (done == 0)
-            start = tsc();
+            start = vmx_tsc();
         m[ATOLL_VMEXIT_RIP] += m[ATOLL_VMEXIT_INSTRUCTION_LENGTH];
         e = atoll_vmenter(true);
     }
-    uint64_t ticks = tsc() - start;
-    TEST_EQ("vmx.cpuid_round_trips", done, ROUND_TRIPS + 1);
-    printf("init: vmx: %u CPUID exit round trips, %lu tsc ticks each\n", ROUND_TRIPS,
-           ticks / ROUND_TRIPS);
+    uint64_t each = (vmx_tsc() - start) / ROUND_TRIPS;
+    char name[64];
+    snprintf(name, sizeof name, "vmx.%s_round_trips", what);
+    TEST_EQ(name, done, ROUND_TRIPS + 1);
+    snprintf(name, sizeof name, "vmx.%s_round_trip_within_target", what);
+    test_result(name, each <= ROUND_TRIP_TARGET, "%lu instructions, target %u", each,
+                ROUND_TRIP_TARGET);
+    printf("init: vmx: %u %s exit round trips, %lu tsc ticks each\n", ROUND_TRIPS, what, each);
+    printf("bench: vmx_%s_exit_round_trip %lu\n", what, each);
 }
 
 /* A guest that runs across many host timer ticks: each tick ends its run
@@ -490,7 +544,7 @@ static void measure(void)
  * timer does. */
 static void test_long_run(bool guest_interrupts_on)
 {
-    uint64_t *m = msg();
+    uint64_t *m = vmx_msg();
     m[ATOLL_VMEXIT_RIP] = guest_rip(STEP_SPIN);
     m[ATOLL_VMEXIT_RCX] = 0;
     m[ATOLL_VMEXIT_RFLAGS] = guest_interrupts_on ? RFLAGS_IF : 0;
@@ -530,10 +584,30 @@ enum remote_command {
 static volatile uint64_t remote_command, remote_reason, remote_done;
 static _Alignas(16) uint8_t remote_stack[REMOTE_STACK];
 
-static void yield(void)
+void vmx_yield(void)
 {
     uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
     atoll_syscall(ATOLL_SYS_YIELD, 0, 0, mr);
+}
+
+bool vmx_start_thread(uint64_t core, uint8_t priority, uint64_t ipc_va, void (*entry)(uint64_t),
+                      uint64_t arg, void *stack_top, uint64_t *tcb, uint64_t *ipc)
+{
+    uint64_t sc = 0;
+    bool ok = vmx_make(ATOLL_OBJECT_TCB, tcb).code == ATOLL_OK &&
+              vmx_make(ATOLL_OBJECT_FRAME_4K, ipc).code == ATOLL_OK &&
+              atoll_frame_map(*ipc, VSPACE, ipc_va, ATOLL_RIGHTS_RW, 0).code == ATOLL_OK;
+    sc = vmx_slot();
+    ok = ok && atoll_sched_context_new(ut, ROOT, sc, core, REMOTE_SLICE_US, REMOTE_SLICE_US).code ==
+                   ATOLL_OK;
+    uint64_t caps[3] = {ROOT, VSPACE, *ipc};
+    ok = ok && atoll_invoke(*tcb, ATOLL_TCB_SET_AFFINITY, &core, 1, NULL, 0).code == ATOLL_OK;
+    ok = ok &&
+         atoll_thread_start(*tcb, sc, ROOT, VSPACE, TCB, priority, entry, arg, stack_top).code ==
+             ATOLL_OK;
+    /* atoll_thread_start configures no IPC buffer: add it; the thread
+     * waits for its first command meanwhile. */
+    return ok && atoll_invoke(*tcb, ATOLL_TCB_CONFIGURE, &ipc_va, 1, caps, 3).code == ATOLL_OK;
 }
 
 /* Its own IPC buffer (the library's pointer is init's). */
@@ -543,15 +617,13 @@ static void remote_vmm(uint64_t arg)
     struct atoll_ipc_buffer *buf = (struct atoll_ipc_buffer *)REMOTE_IPC_VA;
     for (;;) {
         while (remote_command == REMOTE_IDLE)
-            yield();
+            vmx_yield();
         if (remote_command == REMOTE_QUIT)
             atoll_debug_exit(0);
         memset(buf->msg, 0, ATOLL_VMEXIT_WORDS * sizeof buf->msg[0]);
         buf->msg[ATOLL_VMEXIT_RIP] = guest_rip(STEP_LOAD);
-        uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
-        struct atoll_syscall_result r =
-            atoll_syscall(ATOLL_SYS_VMENTER, 0, atoll_msginfo(0, ATOLL_VMEXIT_WORDS, 0), mr);
-        remote_reason = r.error ? ~UINT64_C(0) : buf->msg[ATOLL_VMEXIT_REASON];
+        uint64_t error = atoll_vmenter_on(buf, true, 0).code;
+        remote_reason = error ? ~UINT64_C(0) : buf->msg[ATOLL_VMEXIT_REASON];
         remote_command = REMOTE_IDLE;
         remote_done++;
     }
@@ -563,7 +635,7 @@ static uint64_t remote_run(void)
     uint64_t done = remote_done;
     remote_command = REMOTE_RUN_LOAD;
     for (unsigned i = 0; i < REMOTE_POLLS && remote_done == done; i++)
-        yield();
+        vmx_yield();
     return remote_done == done ? ~UINT64_C(0) - 1 : remote_reason;
 }
 
@@ -576,83 +648,64 @@ static void test_other_core(struct guest *g, uint64_t cpus)
         printf("init: vmx: cross-core tests need 2 cores; this boot has %lu\n", cpus);
         return;
     }
-    uint64_t data = slot(), tcb = 0, ipc = 0, sc;
-    bool ok = copy_cap(data, g->code).code == ATOLL_OK &&
-              make(ATOLL_OBJECT_TCB, &tcb).code == ATOLL_OK &&
-              make(ATOLL_OBJECT_FRAME_4K, &ipc).code == ATOLL_OK &&
-              atoll_frame_map(ipc, VSPACE, REMOTE_IPC_VA, ATOLL_RIGHTS_RW, 0).code == ATOLL_OK;
-    sc = slot();
-    ok =
-        ok &&
-        atoll_sched_context_new(ut, ROOT, sc, REMOTE_CORE, REMOTE_SLICE_US, REMOTE_SLICE_US).code ==
-            ATOLL_OK;
-    uint64_t core = REMOTE_CORE, ipc_va = REMOTE_IPC_VA;
-    uint64_t caps[3] = {ROOT, VSPACE, ipc};
-    ok = ok && atoll_invoke(tcb, ATOLL_TCB_SET_AFFINITY, &core, 1, NULL, 0).code == ATOLL_OK &&
-         atoll_guest_space_map_frame(g->gs, data, DATA_GPA, ATOLL_RIGHT_READ, 0).code == ATOLL_OK;
+    uint64_t data = vmx_slot(), tcb = 0, ipc = 0;
+    bool ok =
+        vmx_copy_cap(data, g->code).code == ATOLL_OK &&
+        atoll_guest_space_map_frame(g->gs, data, DATA_GPA, ATOLL_RIGHT_READ, 0).code == ATOLL_OK;
     TEST_EQ("vmx.remote_setup", ok, true);
     if (!ok)
         return;
     /* Core 0 first: the page is in use here too. */
-    msg()[ATOLL_VMEXIT_RIP] = guest_rip(STEP_LOAD);
+    vmx_msg()[ATOLL_VMEXIT_RIP] = guest_rip(STEP_LOAD);
     expect_exit("vmx.core0_reads_page", atoll_vmenter(true), VMX_EXIT_VMCALL, STEP_VMCALL);
 
-    TEST_EQ("vmx.bind_remote_tcb", atoll_vcpu_bind_tcb(g->vcpu, tcb).code, ATOLL_OK);
     remote_command = REMOTE_IDLE;
     remote_done = 0;
-    ok = atoll_thread_start(tcb, sc, ROOT, VSPACE, TCB, REMOTE_PRIORITY, remote_vmm, 0,
-                            remote_stack + REMOTE_STACK)
-             .code == ATOLL_OK;
-    /* atoll_thread_start configures no IPC buffer: add it, the thread
-     * waits for its first command meanwhile. */
-    ok = ok && atoll_invoke(tcb, ATOLL_TCB_CONFIGURE, &ipc_va, 1, caps, 3).code == ATOLL_OK;
+    ok = vmx_start_thread(REMOTE_CORE, REMOTE_PRIORITY, REMOTE_IPC_VA, remote_vmm, 0,
+                          remote_stack + REMOTE_STACK, &tcb, &ipc);
     TEST_EQ("vmx.remote_vmm_started", ok, true);
-    expect_vmenter_failure("vmx.vcpu_moved_to_other_thread", atoll_vmenter(false),
-                           ATOLL_VMENTER_NO_VCPU);
+    if (!ok)
+        return;
+    TEST_EQ("vmx.bind_remote_tcb", atoll_vcpu_bind_tcb(g->vcpu, tcb).code, ATOLL_OK);
+    vmx_expect_vmenter_failure("vmx.vcpu_moved_to_other_thread", atoll_vmenter(false),
+                               ATOLL_VMENTER_NO_VCPU);
     TEST_EQ("vmx.core1_reads_page", remote_run(), VMX_EXIT_VMCALL);
     TEST_EQ("vmx.unmap_on_core0", atoll_guest_space_unmap_frame(g->gs, data).code, ATOLL_OK);
     TEST_EQ("vmx.core1_sees_unmap", remote_run(), VMX_EXIT_EPT_VIOLATION);
     remote_command = REMOTE_QUIT;
     for (unsigned i = 0; i < REMOTE_POLLS / 100; i++)
-        yield();
+        vmx_yield();
     TEST_EQ("vmx.vcpu_back_to_init", atoll_vcpu_bind_tcb(g->vcpu, TCB).code, ATOLL_OK);
-    delete_cap(tcb);
+    vmx_delete_cap(tcb);
     atoll_frame_unmap(ipc);
 }
 
 static void test_teardown(struct guest *g)
 {
-    TEST_EQ("vmx.delete_vcpu", delete_cap(g->vcpu).code, ATOLL_OK);
-    expect_vmenter_failure("vmx.vmenter_after_vcpu_deleted_fails", atoll_vmenter(false),
-                           ATOLL_VMENTER_NO_VCPU);
+    TEST_EQ("vmx.delete_vcpu", vmx_delete_cap(g->vcpu).code, ATOLL_OK);
+    vmx_expect_vmenter_failure("vmx.vmenter_after_vcpu_deleted_fails", atoll_vmenter(false),
+                               ATOLL_VMENTER_NO_VCPU);
     /* A second VCPU in a deleted GuestSpace has none. */
     uint64_t v2;
-    TEST_EQ("vmx.second_vcpu", make(ATOLL_OBJECT_VCPU, &v2).code, ATOLL_OK);
+    TEST_EQ("vmx.second_vcpu", vmx_make(ATOLL_OBJECT_VCPU, &v2).code, ATOLL_OK);
     atoll_vcpu_bind_tcb(v2, TCB);
     atoll_vcpu_set_guest_space(v2, g->gs);
-    TEST_EQ("vmx.delete_guest_space", delete_cap(g->gs).code, ATOLL_OK);
-    expect_vmenter_failure("vmx.vmenter_after_guest_space_deleted_fails", atoll_vmenter(false),
-                           ATOLL_VMENTER_NO_GUEST_SPACE);
+    TEST_EQ("vmx.delete_guest_space", vmx_delete_cap(g->gs).code, ATOLL_OK);
+    vmx_expect_vmenter_failure("vmx.vmenter_after_guest_space_deleted_fails", atoll_vmenter(false),
+                               ATOLL_VMENTER_NO_GUEST_SPACE);
     TEST_EQ("vmx.frame_unmap_after_guest_space_gone", atoll_frame_unmap(g->code_gs).code, ATOLL_OK);
     atoll_frame_unmap(g->code);
     TEST_EQ("vmx.revoke_untyped", atoll_cnode_slot_op(ATOLL_CNODE_REVOKE, ROOT, ut, DEPTH).code,
             ATOLL_OK);
-    expect_vmenter_failure("vmx.vmenter_after_revoke_fails", atoll_vmenter(false),
-                           ATOLL_VMENTER_NO_VCPU);
+    vmx_expect_vmenter_failure("vmx.vmenter_after_revoke_fails", atoll_vmenter(false),
+                               ATOLL_VMENTER_NO_VCPU);
 }
 
 void tests_vmx(const struct atoll_bootinfo *bi)
 {
-    next_slot = bi->empty_first + SLOTS_FROM;
-    last_slot = next_slot + SLOTS_COUNT;
-    if (last_slot > bi->empty_last) {
-        test_result("vmx.slots_available", 0, "root CNode too small");
+    bool have_untyped = vmx_slots_begin(bi, SLOTS_FROM, SLOTS_COUNT, UT_BITS, "vmx.setup_untyped");
+    if (!have_untyped)
         return;
-    }
-    /* The first untyped with room left (other groups used some). */
-    ut = slot();
-    bool have_untyped = atoll_untyped_carve(bi, UT_BITS, ut) == ATOLL_OK;
-    TEST_EQ("vmx.setup_untyped", have_untyped, true);
     if (!(bi->features & ATOLL_BOOTINFO_FEATURE_VMX)) {
         printf("init: vmx: skipped, VT-x is off (see the kernel's vmx= line)\n");
         test_refused();
@@ -667,7 +720,8 @@ void tests_vmx(const struct atoll_bootinfo *bi)
     test_report_guest();
     test_other_core(&g, bi->cpus);
     measure_baselines();
-    measure();
+    measure("cpuid", STEP_LOOP, VMX_EXIT_CPUID);
+    measure("io", STEP_IO_LOOP, VMX_EXIT_IO);
     test_long_run(false);
     test_long_run(true);
     test_teardown(&g);

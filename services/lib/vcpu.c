@@ -28,6 +28,27 @@ struct atoll_error_detail atoll_vcpu_write_vmcs(uint64_t vcpu, uint64_t field, u
     return atoll_invoke(vcpu, ATOLL_VCPU_WRITE_VMCS, w, ATOLL_VCPU_WRITE_VMCS_ARGS, NULL, 0);
 }
 
+struct atoll_error_detail atoll_vcpu_set_io_ports(uint64_t vcpu, uint64_t first, uint64_t last,
+                                                  bool pass, uint64_t ioport)
+{
+    uint64_t w[ATOLL_VCPU_SET_IO_PORTS_ARGS];
+    w[ATOLL_VCPU_ARG_FIRST] = first;
+    w[ATOLL_VCPU_ARG_LAST] = last;
+    w[ATOLL_VCPU_ARG_PASS] = pass ? ATOLL_VCPU_PASS : 0;
+    return atoll_invoke(vcpu, ATOLL_VCPU_SET_IO_PORTS, w, ATOLL_VCPU_SET_IO_PORTS_ARGS, &ioport,
+                        pass ? 1 : 0);
+}
+
+struct atoll_error_detail atoll_vcpu_set_msrs(uint64_t vcpu, uint64_t first, uint64_t last,
+                                              uint64_t access)
+{
+    uint64_t w[ATOLL_VCPU_SET_MSRS_ARGS];
+    w[ATOLL_VCPU_ARG_FIRST] = first;
+    w[ATOLL_VCPU_ARG_LAST] = last;
+    w[ATOLL_VCPU_ARG_ACCESS] = access;
+    return atoll_invoke(vcpu, ATOLL_VCPU_SET_MSRS, w, ATOLL_VCPU_SET_MSRS_ARGS, NULL, 0);
+}
+
 struct atoll_error_detail atoll_guest_space_map_frame(uint64_t guest_space, uint64_t frame,
                                                       uint64_t gpa, uint64_t rights,
                                                       uint64_t attributes)
@@ -54,14 +75,24 @@ struct atoll_error_detail atoll_guest_space_map_table(uint64_t guest_space, uint
 
 struct atoll_error_detail atoll_vmenter(bool load_state)
 {
-    struct atoll_ipc_buffer *buf = atoll_get_ipc_buffer();
+    return atoll_vmenter_flags(load_state, 0);
+}
+
+struct atoll_error_detail atoll_vmenter_flags(bool load_state, uint64_t flags)
+{
+    return atoll_vmenter_on(atoll_get_ipc_buffer(), load_state, flags);
+}
+
+struct atoll_error_detail atoll_vmenter_on(struct atoll_ipc_buffer *buf, bool load_state,
+                                           uint64_t flags)
+{
     uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
     uint64_t length = load_state ? ATOLL_VMEXIT_WORDS : 0;
     if (buf)
         for (unsigned i = 0; i < ATOLL_MSG_REGISTERS; i++)
             mr[i] = buf->msg[i];
     struct atoll_syscall_result r =
-        atoll_syscall(ATOLL_SYS_VMENTER, 0, atoll_msginfo(0, length, 0), mr);
+        atoll_syscall(ATOLL_SYS_VMENTER, 0, atoll_msginfo(flags, length, 0), mr);
     struct atoll_error_detail e = {r.error, r.mr[0], r.mr[1], r.mr[2], r.mr[3]};
     return e;
 }

@@ -466,8 +466,9 @@ static void retype_page_tables(void)
     finish();
 }
 
-/* The VT-x objects: a VCPU is its VMCS page plus a page of bookkeeping,
- * the EPT levels are one page each. */
+/* The VT-x objects: a VCPU is eight pages (its VMCS, bookkeeping with the
+ * guest's FPU state, the MSR and I/O bitmaps, room to spare), the EPT
+ * levels are one page each. */
 static void retype_vtx_objects(void)
 {
     static const uint64_t types[] = {ATOLL_OBJECT_GUEST_SPACE, ATOLL_OBJECT_EPT_PDPT,
@@ -475,14 +476,14 @@ static void retype_vtx_objects(void)
     setup();
     CHECK_OK("vcpu", env_retype_root(&env, UT, ATOLL_OBJECT_VCPU, 0, S(0), 1));
     CHECK_U("vcpu type", CAP_VCPU, cap_type(cap_at(S(0))));
-    CHECK_U("vcpu is two pages", 2u << 12, free_offset(UT));
+    CHECK_U("vcpu is eight pages", 8u << 12, free_offset(UT));
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
         CHECK_OK("retype", env_retype_root(&env, UT, types[i], 0, S(1 + i), 1));
         CHECK_U("type", cap_type_of_object((enum atoll_object_type)types[i]),
                 cap_type(cap_at(S(1 + i))));
         CHECK_U("unmapped", 0, cap_at(S(1 + i))->words[1]);
     }
-    CHECK_U("four tables after it", (2u << 12) + (4u << ATOLL_EPT_TABLE_SIZE_BITS),
+    CHECK_U("four tables after it", (8u << 12) + (4u << ATOLL_EPT_TABLE_SIZE_BITS),
             free_offset(UT));
     finish();
 }

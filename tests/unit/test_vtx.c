@@ -9,6 +9,7 @@
 #include "vtx/vmcs_fields.h"
 #include "vtx/vmcs_policy.h"
 #include "vtx/vmx_msr.h"
+#include "arch/x86_64/msr.h"
 #include "atoll/vcpu.h"
 
 #include <string.h>
@@ -298,6 +299,7 @@ static void field_whitelist(void)
     CHECK_U("guest CS AR", VMCS_FIELD_RW, vmcs_field_access(VMCS_GUEST_CS_AR));
     CHECK_U("exit reason read-only", VMCS_FIELD_READ, vmcs_field_access(VMCS_EXIT_REASON));
     CHECK_U("link pointer read-only", VMCS_FIELD_READ, vmcs_field_access(VMCS_LINK_POINTER));
+    CHECK_U("TSC offset", VMCS_FIELD_RW, vmcs_field_access(VMCS_TSC_OFFSET));
     static const uint32_t denied[] = {
         VMCS_HOST_RIP,       VMCS_HOST_RSP,
         VMCS_HOST_CR3,       VMCS_HOST_GS_BASE,
@@ -316,6 +318,73 @@ static void field_whitelist(void)
     CHECK_U("other fields unchanged", 0x1234, vmcs_field_forced(VMCS_GUEST_RIP, 0x1234));
 }
 
+/* Bit `bit` of a bitmap: set means the access exits. */
+static bool exits(const uint8_t *bitmap, uint32_t bit)
+{
+    return (bitmap[bit / 8] >> (bit % 8)) & 1;
+}
+
+static void msr_policy(void)
+{
+    const unsigned rw = ATOLL_VCPU_MSR_READ | ATOLL_VCPU_MSR_WRITE;
+    CHECK_U("FS base passes", rw, vmx_msr_pass_allowed(0xc0000100));
+    CHECK_U("GS base passes", rw, vmx_msr_pass_allowed(0xc0000101));
+    CHECK_U("SYSENTER_EIP passes", rw, vmx_msr_pass_allowed(MSR_IA32_SYSENTER_EIP));
+    CHECK_U("TSC only for reading", ATOLL_VCPU_MSR_READ, vmx_msr_pass_allowed(MSR_IA32_TSC));
+    static const uint32_t never[] = {
+        0xc0000080, 0xc0000081, 0xc0000082, 0xc0000084, 0xc0000102, /* EFER..KERNEL_GS */
+        0x3a,       0x1b,       0x1d9,      0x48,       0x49,       /* FC APIC DBGCTL SPEC */
+        0x277,      0x480,      0x491,      0x800,      0x8ff,      /* PAT VMX x2APIC */
+        0x2ff,      0x1a0,      0x6e0,      0xc0000103, 0x173,      /* MTRR MISC TSC_DL AUX */
+    };
+    for (size_t i = 0; i < sizeof never / sizeof never[0]; i++)
+        CHECK_U("host MSR never passes", 0, vmx_msr_pass_allowed(never[i]));
+
+    uint64_t low, high;
+    CHECK_TRUE("low range", vmx_msr_bitmap_covers(0, 0x1fff, &low, &high));
+    CHECK_TRUE("high range", vmx_msr_bitmap_covers(0xc0000000, 0xc0001fff, &low, &high));
+    CHECK_TRUE("past the low range", !vmx_msr_bitmap_covers(0x2000, 0x2000, &low, &high));
+    CHECK_U("its bounds", 0x1fff, high);
+    CHECK_TRUE("across the ranges", !vmx_msr_bitmap_covers(0x1fff, 0xc0000000, &low, &high));
+    CHECK_TRUE("reversed", !vmx_msr_bitmap_covers(0x10, 0x0f, &low, &high));
+    CHECK_TRUE("past the high range", !vmx_msr_bitmap_covers(0xc0000000, 0xc0002000, &low, &high));
+    CHECK_U("high bounds", 0xc0000000, low);
+
+    uint8_t bitmap[4096];
+    memset(bitmap, 0xff, sizeof bitmap);
+    vmx_msr_bitmap_set(bitmap, 0xc0000100, 0xc0000101, rw);
+    CHECK_TRUE("FS read passes", !exits(bitmap + MSR_BITMAP_READ_HIGH, 0x100));
+    CHECK_TRUE("GS write passes", !exits(bitmap + MSR_BITMAP_WRITE_HIGH, 0x101));
+    CHECK_TRUE("KERNEL_GS still exits", exits(bitmap + MSR_BITMAP_READ_HIGH, 0x102));
+    CHECK_TRUE("the low MSR of the same bit exits", exits(bitmap + MSR_BITMAP_READ_LOW, 0x100));
+    vmx_msr_bitmap_set(bitmap, MSR_IA32_TSC, MSR_IA32_TSC, ATOLL_VCPU_MSR_READ);
+    CHECK_TRUE("TSC read passes", !exits(bitmap + MSR_BITMAP_READ_LOW, MSR_IA32_TSC));
+    CHECK_TRUE("TSC write exits", exits(bitmap + MSR_BITMAP_WRITE_LOW, MSR_IA32_TSC));
+    vmx_msr_bitmap_set(bitmap, 0xc0000100, 0xc0000101, 0);
+    CHECK_TRUE("closed again", exits(bitmap + MSR_BITMAP_READ_HIGH, 0x100));
+    CHECK_TRUE("closed again (write)", exits(bitmap + MSR_BITMAP_WRITE_HIGH, 0x101));
+}
+
+static void io_bitmaps(void)
+{
+    static uint8_t a[4096], b[4096];
+    memset(a, 0xff, sizeof a);
+    memset(b, 0xff, sizeof b);
+    vmx_io_bitmap_set(a, b, 0x7ffe, 0x8001, true);
+    CHECK_TRUE("0x7ffd exits", exits(a, 0x7ffd));
+    CHECK_TRUE("0x7ffe passes", !exits(a, 0x7ffe));
+    CHECK_TRUE("0x7fff passes", !exits(a, 0x7fff));
+    CHECK_TRUE("0x8000 passes (bitmap B)", !exits(b, 0));
+    CHECK_TRUE("0x8001 passes", !exits(b, 1));
+    CHECK_TRUE("0x8002 exits", exits(b, 2));
+    vmx_io_bitmap_set(a, b, 0xffff, 0xffff, true);
+    CHECK_TRUE("0xffff passes", !exits(b, 0x7fff));
+    vmx_io_bitmap_set(a, b, 0, 0xffff, false);
+    for (uint32_t port = 0; port < IO_BITMAP_PORTS; port++)
+        if (!exits(a, port) || !exits(b, port))
+            CHECK_FAIL("port 0x%x passes after closing all", port);
+}
+
 int main(void)
 {
     check_suite("vtx");
@@ -331,5 +400,7 @@ int main(void)
     RUN_TEST(copy_of_unmapped_ept_table_refused);
     RUN_TEST(control_settings);
     RUN_TEST(field_whitelist);
+    RUN_TEST(msr_policy);
+    RUN_TEST(io_bitmaps);
     return check_exit_code();
 }

@@ -83,7 +83,7 @@ enum atoll_object_type {
 #define ATOLL_FRAME_2M_SIZE_BITS      21
 #define ATOLL_FRAME_1G_SIZE_BITS      30
 #define ATOLL_PAGE_TABLE_SIZE_BITS    12 /* PML4, PDPT, PD, PT: 512 entries of 8 bytes */
-#define ATOLL_VCPU_SIZE_BITS          13 /* its VMCS page, then the kernel's bookkeeping */
+#define ATOLL_VCPU_SIZE_BITS          15 /* VMCS, bookkeeping + guest FPU, MSR and I/O bitmaps */
 #define ATOLL_EPT_TABLE_SIZE_BITS     12
 #define ATOLL_IO_PAGE_TABLE_SIZE_BITS 12
 

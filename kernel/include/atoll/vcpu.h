@@ -32,8 +32,9 @@ enum atoll_vcpu_label {
     ATOLL_VCPU_SET_GUEST_SPACE = ATOLL_VCPU_FIRST + 1,
     /* words: field encoding (SDM Vol. 3D appendix B). Reply word 0: its
      * value. Readable: the guest-state fields, the exit-information
-     * fields, the event-injection fields, the exception bitmap and the
-     * CR0/CR4 masks and read shadows. INVALID_ARGUMENT 0 for any other
+     * fields, the event-injection fields, the exception bitmap, the
+     * CR0/CR4 masks and read shadows and the TSC offset (added to the TSC
+     * the guest reads; 0 at first). INVALID_ARGUMENT 0 for any other
      * field (host state and execution controls are never readable or
      * writable). */
     ATOLL_VCPU_READ_VMCS = ATOLL_VCPU_FIRST + 2,
@@ -43,6 +44,34 @@ enum atoll_vcpu_label {
      * guest state that VM entry rejects comes back from VMEnter as an
      * exit with ATOLL_VMEXIT_ENTRY_FAILED set, never as a kernel error. */
     ATOLL_VCPU_WRITE_VMCS = ATOLL_VCPU_FIRST + 3,
+    /* I/O ports the guest reaches without an exit. A new VCPU lets none
+     * through: every IN, OUT, INS and OUTS exits (an access wider than a
+     * byte exits unless all its ports pass). words: first port, last port,
+     * pass (ATOLL_VCPU_PASS to let the range through, 0 to make it exit
+     * again). Letting through needs extra capability 0: an IOPort
+     * capability whose range holds [first, last] (the VMM may only give
+     * its guest ports it may use itself); when the last capability to
+     * that range is deleted, every VCPU exits on those ports again.
+     * Errors: TRUNCATED_MESSAGE; RANGE_ERROR FIRST/LAST (value0, value1:
+     * the allowed bounds) for a port above 0xffff or last < first;
+     * INVALID_ARGUMENT PASS for another value; INVALID_CAPABILITY 0 for no
+     * IOPort capability or one whose range does not hold the ports. */
+    ATOLL_VCPU_SET_IO_PORTS = ATOLL_VCPU_FIRST + 4,
+    /* MSRs the guest reads or writes without an exit. A new VCPU lets none
+     * through. words: first MSR, last MSR (both in 0-0x1fff or both in
+     * 0xc0000000-0xc0001fff, the ranges the MSR bitmap covers; others
+     * always exit), access (ATOLL_VCPU_MSR_READ | ATOLL_VCPU_MSR_WRITE
+     * pass, the rest exits again; 0: every access exits). Only MSRs whose
+     * guest value lives in the VMCS, so that the host's is back before the
+     * kernel runs (IA32_SYSENTER_CS/ESP/EIP, IA32_FS_BASE, IA32_GS_BASE),
+     * may pass, and IA32_TSC for reading; everything else (EFER, STAR,
+     * LSTAR, FMASK, KERNEL_GS_BASE, PAT, DEBUGCTL, APIC base and x2APIC,
+     * FEATURE_CONTROL, the VMX MSRs, SPEC_CTRL, ...) is refused:
+     * ILLEGAL_OPERATION ACCESS, value0 the first MSR of the range that may
+     * not pass. Other errors: TRUNCATED_MESSAGE; RANGE_ERROR FIRST/LAST
+     * (value0, value1: the bounds of the covered range) for a range the
+     * bitmap does not cover; INVALID_ARGUMENT ACCESS for unknown bits. */
+    ATOLL_VCPU_SET_MSRS = ATOLL_VCPU_FIRST + 5,
 };
 
 enum atoll_vcpu_argument {
@@ -50,8 +79,17 @@ enum atoll_vcpu_argument {
     ATOLL_VCPU_ARG_VALUE = 1,
     ATOLL_VCPU_READ_VMCS_ARGS = 1,
     ATOLL_VCPU_WRITE_VMCS_ARGS = 2,
+    ATOLL_VCPU_ARG_FIRST = 0,
+    ATOLL_VCPU_ARG_LAST = 1,
+    ATOLL_VCPU_ARG_PASS = 2,   /* SetIOPorts: 0 or ATOLL_VCPU_PASS */
+    ATOLL_VCPU_ARG_ACCESS = 2, /* SetMSRs: ATOLL_VCPU_MSR_READ | _WRITE */
+    ATOLL_VCPU_SET_IO_PORTS_ARGS = 3,
+    ATOLL_VCPU_SET_MSRS_ARGS = 3,
 };
 #define ATOLL_VCPU_BIND_EXTRA_CAPS 1
+#define ATOLL_VCPU_PASS            1
+#define ATOLL_VCPU_MSR_READ        1
+#define ATOLL_VCPU_MSR_WRITE       2
 
 /* ---- GuestSpace invocations (block ATOLL_GUEST_SPACE_FIRST). Errors
  * mirror the VSpace ones (atoll/invocation.h): ALIGNMENT_ERROR for a
@@ -98,10 +136,18 @@ enum atoll_guest_space_argument {
  * forced). Out, after an exit the kernel does not handle itself: rax
  * ATOLL_OK and ATOLL_VMEXIT_WORDS words (the first four in registers as
  * for any message, all of them in the IPC buffer), so that the VMM can
- * change what it needs and VMEnter again with the same buffer. Errors
- * (rax, detail in the message registers as for invocations):
+ * change what it needs and VMEnter again with the same buffer. The
+ * message label holds flags for this run (enum atoll_vmenter_flag).
+ * Errors (rax, detail in the message registers as for invocations):
  *   ILLEGAL_OPERATION  value0 one of enum atoll_vmenter_failure
  *   TRUNCATED_MESSAGE  a length between 1 and ATOLL_VMEXIT_WORDS - 1
+ *   INVALID_ARGUMENT   0, value0: the label bits that are no flag
+ *   IPC_ABORTED        value0 (and rdi): the bits of the thread's abort
+ *                      mask pending on its bound notification (they are
+ *                      consumed): checked at each entry, and a run ends
+ *                      within a tick, so a signal reaches a VMM whose
+ *                      guest never exits. The buffer holds the guest's
+ *                      last state; VMEnter with length 0 resumes it.
  *   NOT_ENOUGH_MEMORY  every VPID is taken */
 enum atoll_vmexit_word {
     ATOLL_VMEXIT_REASON = 0, /* SDM exit reason: basic reason in bits 15:0 */
@@ -139,6 +185,22 @@ enum atoll_vmenter_failure {
     ATOLL_VMENTER_NO_GUEST_SPACE = 2, /* the VCPU has no GuestSpace */
     ATOLL_VMENTER_NO_IPC_BUFFER = 3,  /* the thread has no IPC buffer */
     ATOLL_VMENTER_VMX_FAILED = 4,     /* VM entry failed; value1: VM-instruction error */
+    ATOLL_VMENTER_NO_NMI_WINDOW = 5,  /* the CPU has no NMI-window exiting */
+};
+
+enum atoll_vmenter_flag {
+    /* Exit (reason 7) as soon as the guest can take an external interrupt
+     * (RFLAGS.IF set, no STI or MOV SS blocking): then the VMM injects. */
+    ATOLL_VMENTER_INTERRUPT_WINDOW = 1,
+    /* Exit (reason 8) as soon as the guest can take an NMI. */
+    ATOLL_VMENTER_NMI_WINDOW = 2,
+    /* Return to the VMM after an exit the kernel handled (host interrupt,
+     * NMI, the preemption timer: reason 1, 0 or 52; the guest resumes
+     * where it stopped) instead of resuming the guest: the VMM gets
+     * control back at least once a tick, also from a guest that never
+     * exits. */
+    ATOLL_VMENTER_RETURN_HOST_EXITS = 4,
+    ATOLL_VMENTER_FLAGS = 7,
 };
 
 #endif
