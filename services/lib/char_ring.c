@@ -17,8 +17,8 @@ bool char_ring_attach(struct char_ring *ring, void *memory, size_t size, bool pr
     ring->capacity = capacity;
     /* Our own counter as it is now (0 in fresh memory); from here on we
      * never read it back. */
-    ring->mine = __atomic_load_n(producer ? &ring->shared->head : &ring->shared->tail,
-                                 __ATOMIC_RELAXED);
+    ring->mine =
+        __atomic_load_n(producer ? &ring->shared->head : &ring->shared->tail, __ATOMIC_RELAXED);
     return true;
 }
 

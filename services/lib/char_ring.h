@@ -27,9 +27,9 @@ struct char_ring_shared {
 
 /* Bytes of shared memory before the data: the counters on their own
  * cache lines. */
-#define CHAR_RING_HEADER_SIZE   ((uint32_t)sizeof(struct char_ring_shared))
-#define CHAR_RING_MIN_CAPACITY  16u
-#define CHAR_RING_MAX_CAPACITY  (UINT32_C(1) << 30)
+#define CHAR_RING_HEADER_SIZE  ((uint32_t)sizeof(struct char_ring_shared))
+#define CHAR_RING_MIN_CAPACITY 16u
+#define CHAR_RING_MAX_CAPACITY (UINT32_C(1) << 30)
 
 /* One side's private view. */
 struct char_ring {
