@@ -25,7 +25,6 @@ struct ppc_msg protected(channel_t ch, struct ppc_msg m)
         return (struct ppc_msg){.label = PPC_LABEL_NO_SERVER, .count = 0};
     calls++;
     total += m.words[0];
-    printf("counter: call %lu from channel %u adds %lu, total %lu\n", calls, ch, m.words[0],
-           total);
+    printf("counter: call %lu from channel %u adds %lu, total %lu\n", calls, ch, m.words[0], total);
     return (struct ppc_msg){.label = LABEL_TOTAL, .count = 2, .words = {calls, total}};
 }

@@ -10,6 +10,20 @@
 /* Frames of all shared regions together, one slot each (4 KiB pages). */
 #define SYSTEM_MAX_REGION_PAGES 1024
 
+/* The channels domain `d` can signal: one bit per channel end. */
+static uint64_t channel_mask(const struct spec *spec, uint32_t d)
+{
+    uint64_t mask = 0;
+    struct atoll_spec_channel c;
+    for (uint32_t i = 0; spec_channel(spec, i, &c); i++) {
+        if (c.domain_a == d)
+            mask |= UINT64_C(1) << c.id_a;
+        if (c.domain_b == d)
+            mask |= UINT64_C(1) << c.id_b;
+    }
+    return mask;
+}
+
 static bool build_domains(struct pd_env *env, const struct atoll_bootinfo *bi,
                           const struct spec *spec, struct system *sys)
 {
@@ -39,6 +53,7 @@ static bool build_domains(struct pd_env *env, const struct atoll_bootinfo *bi,
             .fault_badge = i,
             .start_suspended = true,
             .passive = (d.flags & ATOLL_SPEC_DOMAIN_PASSIVE) != 0,
+            .channels = channel_mask(spec, i),
         };
         if (d.core >= bi->cpus)
             printf("init: system: domain %s: core %u not online, runs on core 0\n", name, d.core);

@@ -1,11 +1,18 @@
 /* The component event loop; see component.h. Linked from the library
  * archive only into programs without a main() of their own. */
 #include "component.h"
+#include "console.h"
 
-int main(uint64_t arg, uint64_t flags);
+int main(uint64_t arg, uint64_t flags, uint64_t channel_mask);
 
 static uint64_t argument;
 static uint64_t events;
+static uint64_t channels;
+
+bool component_has_channel(channel_t ch)
+{
+    return ch < PD_CHANNELS && (channels >> ch) & 1;
+}
 
 uint64_t component_argument(void)
 {
@@ -71,11 +78,16 @@ static void deliver_signals(uint64_t bits)
     }
 }
 
-/* crt0 passes rdi and rsi through: the argument and the start flags
- * (PD_START_*). */
-int main(uint64_t arg, uint64_t flags)
+/* crt0 passes rdi, rsi and rdx through: the argument, the start flags
+ * (PD_START_*) and the channels the domain can signal. */
+int main(uint64_t arg, uint64_t flags, uint64_t channel_mask)
 {
     argument = arg;
+    channels = channel_mask;
+    /* Channel CONSOLE_CHANNEL is the console by convention: printf goes
+     * to the serial driver from here on. */
+    if (component_has_channel(CONSOLE_CHANNEL))
+        console_attach();
     init();
     uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
     /* A passive domain tells init it waits, atomically with the wait:

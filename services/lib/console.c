@@ -12,6 +12,7 @@
 
 static struct char_ring tx, rx;
 static bool attached;
+static uint64_t bytes_written;
 
 static bool signal_driver(void)
 {
@@ -44,6 +45,7 @@ size_t console_write(const void *bytes, size_t len)
     for (unsigned yields = 0; done < len && yields <= CONSOLE_FULL_YIELDS; yields++) {
         size_t n = char_ring_write(&tx, p + done, len - done);
         done += n;
+        bytes_written += n;
         signal_driver();
         if (done < len) {
             uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
@@ -56,4 +58,9 @@ size_t console_write(const void *bytes, size_t len)
 size_t console_read(void *bytes, size_t len)
 {
     return attached ? char_ring_read(&rx, bytes, len) : 0;
+}
+
+uint64_t console_bytes_written(void)
+{
+    return bytes_written;
 }

@@ -27,18 +27,23 @@
 #define SERIAL_MAX_CLIENTS       8
 #define SERIAL_CLIENT_CHANNEL(k) (1u + (k))
 #define SERIAL_RINGS_VA          UINT64_C(0x20000000)
-#define SERIAL_CLIENT_TX_VA(k)   (SERIAL_RINGS_VA + (uint64_t)(k) * 2 * CONSOLE_RING_SIZE)
+#define SERIAL_CLIENT_TX_VA(k)   (SERIAL_RINGS_VA + (uint64_t)(k)*2 * CONSOLE_RING_SIZE)
 #define SERIAL_CLIENT_RX_VA(k)   (SERIAL_CLIENT_TX_VA(k) + CONSOLE_RING_SIZE)
 
 /* Attaches to the console and announces the client to the driver (one
- * signal). False, and every other call does nothing, when the domain has
- * no console channel (the signal finds no capability). */
+ * signal). Only for a domain that has channel CONSOLE_CHANNEL: a signal
+ * to a missing capability is a fault. The component library attaches
+ * before init() when the domain has that channel, so a component's
+ * printf goes through the driver whenever the description gives it a
+ * console. False if the signal failed. */
 bool console_attach(void);
 bool console_attached(void);
 /* Queues up to `len` bytes of output and signals the driver; when the
  * ring is full, yields to let the driver drain it, a bounded number of
  * times. Returns the bytes queued. */
 size_t console_write(const void *bytes, size_t len);
+/* Output queued so far (for tests: printf goes this way once attached). */
+uint64_t console_bytes_written(void);
 /* Takes up to `len` bytes of input (call when notified on
  * CONSOLE_CHANNEL). */
 size_t console_read(void *bytes, size_t len);

@@ -228,6 +228,7 @@ static bool build_domain(struct build *b, const struct pd_params *p, const struc
     regs[2 + ATOLL_REG_RSP] = PD_STACK_TOP;
     regs[2 + ATOLL_REG_RDI] = p->arg;
     regs[2 + ATOLL_REG_RSI] = p->passive ? PD_START_PASSIVE : 0;
+    regs[2 + ATOLL_REG_RDX] = p->channels;
     return check(b, atoll_invoke(pd->tcb, ATOLL_TCB_WRITE_REGISTERS, regs, 2 + REGS, NULL, 0),
                  "start");
 }

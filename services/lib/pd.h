@@ -57,6 +57,9 @@ struct pd_params {
     uint64_t fault_ep;    /* endpoint in the parent for faults, 0: none */
     uint64_t fault_badge; /* badge the domain's faults carry */
     uint64_t arg;         /* rdi at the entry point */
+    /* rdx at the entry point: bit ch set for each channel ch the domain
+     * can signal (the component library reads it, component.h). */
+    uint64_t channels;
     /* Capabilities of the parent's (pointers) copied into the domain's
      * CNode at slots PD_FIRST_GIVEN_SLOT, PD_FIRST_GIVEN_SLOT + 1, ... */
     const uint64_t *caps;

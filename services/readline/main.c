@@ -11,25 +11,15 @@ static char line[LINE_MAX + 1];
 static size_t length;
 static unsigned lines;
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void say(const char *fmt, ...)
-{
-    char buf[LINE_MAX * 2];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    console_write(buf, n < (int)sizeof buf ? (size_t)n : sizeof buf - 1);
-}
-
 void init(void)
 {
-    if (!console_attach()) {
+    /* The library attached the console before init(): printf goes
+     * through the serial driver. */
+    if (!console_attached()) {
         printf("readline: no console channel\n");
         return;
     }
-    say("readline: type a line\n");
+    printf("readline: type a line\n");
 }
 
 void notified(channel_t ch)
@@ -44,7 +34,8 @@ void notified(channel_t ch)
             continue;
         }
         line[length] = '\0';
-        say("readline: line %u: '%s' (%lu bytes)\n", ++lines, line, (uint64_t)length);
+        printf("readline: line %u: '%s' (%lu bytes); %lu bytes printed through the console\n",
+               ++lines, line, (uint64_t)length, console_bytes_written());
         length = 0;
     }
 }

@@ -4,7 +4,7 @@
  * shared memory (services/lib/console.h).
  *
  * Input is interrupt-driven: each byte received is echoed (carriage
- * return as CR LF, like a terminal's line discipline) and queued for
+ * return as a newline, like a terminal's line discipline) and queued for
  * client 0, which is signalled once per interrupt. Output from every
  * client that signalled, and the echo, goes out in bursts while the
  * transmitter is empty; when it is not, the driver asks for the
@@ -19,9 +19,9 @@
 #include "atoll/irq.h"
 #include "uart.h"
 
-#define PORTS        PD_SLOT_IOPORT(0)
-#define ECHO_BYTES   256
-#define TX_BURST     (UART_TX_FIFO - 1)
+#define PORTS      PD_SLOT_IOPORT(0)
+#define ECHO_BYTES 256
+#define TX_BURST   (UART_TX_FIFO - 1)
 /* Interrupt causes served per IRQ before waiting again (the line is
  * acknowledged by that wait): bounds the work of a stuck UART. */
 #define IIR_ROUNDS 32
@@ -32,6 +32,7 @@ static _Alignas(64) uint8_t echo_memory[CHAR_RING_HEADER_SIZE + ECHO_BYTES];
 static struct char_ring echo_in, echo_out;
 static uint8_t ier;
 static bool port_error;
+static bool lf_pending; /* a CR went out; its LF is next */
 
 static uint8_t port_in(unsigned reg)
 {
@@ -57,9 +58,9 @@ static void set_ier(uint8_t value)
     ier = value;
 }
 
-/* The next byte to send: the echo first (it is what the typist waits
- * for), then the clients in order. */
-static bool next_output(uint8_t *c)
+/* The next byte from the echo (first: it is what the typist waits for),
+ * then the clients in order. */
+static bool next_byte(uint8_t *c)
 {
     if (char_ring_read(&echo_out, c, 1))
         return true;
@@ -69,9 +70,27 @@ static bool next_output(uint8_t *c)
     return false;
 }
 
+/* The next byte to send, with each newline sent as CR LF (terminals
+ * need both; components print only LF, as with the kernel's console). */
+static bool next_output(uint8_t *c)
+{
+    if (lf_pending) {
+        lf_pending = false;
+        *c = '\n';
+        return true;
+    }
+    if (!next_byte(c))
+        return false;
+    if (*c == '\n') {
+        lf_pending = true;
+        *c = '\r';
+    }
+    return true;
+}
+
 static bool output_pending(void)
 {
-    if (char_ring_available(&echo_out))
+    if (lf_pending || char_ring_available(&echo_out))
         return true;
     for (unsigned k = 0; k < SERIAL_MAX_CLIENTS; k++)
         if (client_present[k] && char_ring_available(&client_tx[k]))
@@ -93,22 +112,14 @@ static void transmit(void)
     set_ier(ier & (uint8_t)~UART_IER_TX_EMPTY);
 }
 
-static void echo(const char *s, size_t len)
-{
-    char_ring_write(&echo_in, s, len);
-}
-
 static void receive(void)
 {
     bool delivered = false;
     for (unsigned i = 0; i < ECHO_BYTES && (port_in(UART_LSR) & UART_LSR_DATA_READY); i++) {
         uint8_t c = port_in(UART_RBR);
-        if (c == '\r' || c == '\n') {
-            echo("\r\n", 2);
+        if (c == '\r')
             c = '\n';
-        } else {
-            echo((const char *)&c, 1);
-        }
+        char_ring_write(&echo_in, &c, 1);
         if (client_present[0] && char_ring_write(&client_rx[0], &c, 1))
             delivered = true;
     }
@@ -164,10 +175,9 @@ void notified(channel_t ch)
     /* A client's first signal announces it: only then are its rings
      * touched (a client the description does not map has none). */
     if (!client_present[k])
-        client_present[k] =
-            char_ring_attach(&client_tx[k], (void *)SERIAL_CLIENT_TX_VA(k), CONSOLE_RING_SIZE,
-                             false) &&
-            char_ring_attach(&client_rx[k], (void *)SERIAL_CLIENT_RX_VA(k), CONSOLE_RING_SIZE,
-                             true);
+        client_present[k] = char_ring_attach(&client_tx[k], (void *)SERIAL_CLIENT_TX_VA(k),
+                                             CONSOLE_RING_SIZE, false) &&
+                            char_ring_attach(&client_rx[k], (void *)SERIAL_CLIENT_RX_VA(k),
+                                             CONSOLE_RING_SIZE, true);
     transmit();
 }

@@ -34,8 +34,8 @@
 #define UART_LSR_DATA_READY 0x01
 #define UART_LSR_THR_EMPTY  0x20
 
-#define UART_TX_FIFO   16
-#define UART_CLOCK_HZ  115200
-#define UART_BAUD      115200
+#define UART_TX_FIFO  16
+#define UART_CLOCK_HZ 115200
+#define UART_BAUD     115200
 
 #endif
