@@ -338,3 +338,30 @@ SCENARIOS += [
          r"^spinner: spinning forever", r"^worker: step 1 of 5", r"^worker: done"],
     ),
 ]
+
+SCENARIOS += [
+    # The loader's [[ioport]] and [[irq]]: exact ranges in the described
+    # slots, an interrupt as a channel acknowledged by waiting again.
+    system_scenario(
+        "qemu-system-ports", "ci/data/ports.toml",
+        "init gives a domain exact I/O port ranges and an interrupt as a channel",
+        [r"^init: system: 1 domains, 0 regions, 0 channels started",
+         r"^porttest: I/O port ranges exact, 0 failures",
+         r"^porttest: 5 PIT interrupts on channel 3"],
+        forbid=[r"^porttest: FAIL"],
+    ),
+    # init checks again at boot what the compiler cannot know: ISA IRQ 0 is
+    # GSI 2 on a PC, so the second entry names an interrupt already given.
+    Scenario(
+        name="qemu-system-irq-conflict",
+        emulator="qemu",
+        description="init refuses an interrupt given twice under two names",
+        cmdline=BOOT_CMDLINE,
+        modules=system_modules(os.path.join(ROOT, "ci", "data", "irq_conflict.toml"),
+                               os.path.join(ROOT, "build", "ci", "irq_conflict.spec")),
+        expect=[r"^init: system: domain second: ISA IRQ 0 on channel 1 failed \(error \d+\)",
+                r"^init: system not started"],
+        forbid=FORBID + [r"^init: system: \d+ domains", r"^worker: "],
+        timeout=QEMU_BIOS_TIMEOUT,
+    ),
+]

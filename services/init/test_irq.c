@@ -11,6 +11,7 @@
 #include "test.h"
 #include "atoll/irq.h"
 #include "atoll/tcb.h"
+#include "i8254.h"
 
 #define ROOT    ATOLL_SLOT_ROOT_CNODE
 #define DEPTH   64
@@ -26,13 +27,6 @@
 #define RTC_B_BINARY     0x04
 #define RTC_UIP_POLLS    10000
 #define RTC_SECONDS_SKEW 2
-
-/* 8254 PIT (Intel 8254 data sheet): channel 0 as a 1 kHz rate generator. */
-#define PIT_CHANNEL0      0x40
-#define PIT_COMMAND       0x43
-#define PIT_CH0_LOHI_RATE 0x34 /* channel 0, low then high byte, mode 2 */
-#define PIT_DIVISOR_1KHZ  1193
-#define PIT_ISA_IRQ       0
 
 /* The PC's first serial port, which the kernel's console also writes. */
 #define COM1_FIRST 0x3f8
