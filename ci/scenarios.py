@@ -365,3 +365,17 @@ SCENARIOS += [
         timeout=QEMU_BIOS_TIMEOUT,
     ),
 ]
+
+SCENARIOS.append(
+    # A client that corrupts its console ring hurts only itself: the driver
+    # drops it and still echoes and delivers a typed line to readline.
+    system_scenario(
+        "qemu-system-console-abuse", "ci/data/console_abuse.toml",
+        "the serial driver drops a client with a corrupt ring and serves the others",
+        [r"^scribbler: one honest line first",
+         r"^serial: client 1: console ring corrupt, client dropped",
+         r"^hello again$",
+         r"^readline: line 1: 'hello again' \(11 bytes\)"],
+        serial_input=[(r"client dropped\n", "hello again\r")],
+    )
+)

@@ -2,6 +2,7 @@
  * archive only into programs without a main() of their own. */
 #include "component.h"
 #include "console.h"
+#include "atoll/irq.h"
 
 int main(uint64_t arg, uint64_t flags, uint64_t channel_mask);
 
@@ -52,6 +53,12 @@ void component_notify(channel_t ch)
         return;
     uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
     atoll_syscall(ATOLL_SYS_SIGNAL, PD_SLOT_NOTIFY(ch), 0, mr);
+}
+
+void component_irq_ack(channel_t ch)
+{
+    if (ch < PD_CHANNELS)
+        atoll_invoke(PD_SLOT_IRQ(ch), ATOLL_IRQ_HANDLER_ACK, NULL, 0, NULL, 0);
 }
 
 struct ppc_msg component_ppcall(channel_t ch, struct ppc_msg m)

@@ -7,10 +7,10 @@
 #include "atoll/irq.h"
 #include "i8254.h"
 
-#define CMOS_FIRST  0x70 /* ci/data/ports.toml: ioport #1 */
-#define CMOS_LAST   0x71
-#define CH_PIT      3
-#define INTERRUPTS  5
+#define CMOS_FIRST 0x70 /* ci/data/ports.toml: ioport #1 */
+#define CMOS_LAST  0x71
+#define CH_PIT     3
+#define INTERRUPTS 5
 
 static unsigned interrupts, bad;
 

@@ -22,12 +22,13 @@
 #define PORTS      PD_SLOT_IOPORT(0)
 #define ECHO_BYTES 256
 #define TX_BURST   (UART_TX_FIFO - 1)
-/* Interrupt causes served per IRQ before waiting again (the line is
- * acknowledged by that wait): bounds the work of a stuck UART. */
+/* Interrupt causes served per IRQ: bounds the work of a stuck UART (the
+ * next wait acknowledges the line then). */
 #define IIR_ROUNDS 32
 
 static struct char_ring client_tx[SERIAL_MAX_CLIENTS], client_rx[SERIAL_MAX_CLIENTS];
 static bool client_present[SERIAL_MAX_CLIENTS];
+static bool client_dropped[SERIAL_MAX_CLIENTS];
 static _Alignas(64) uint8_t echo_memory[CHAR_RING_HEADER_SIZE + ECHO_BYTES];
 static struct char_ring echo_in, echo_out;
 static uint8_t ier;
@@ -88,13 +89,26 @@ static bool next_output(uint8_t *c)
     return true;
 }
 
+/* A client whose rings hold impossible counters has broken its own
+ * console: say so once and serve it no more; the others carry on. */
+static void drop_if_corrupt(unsigned k)
+{
+    if (client_present[k] && (client_tx[k].corrupt || client_rx[k].corrupt)) {
+        client_present[k] = false;
+        client_dropped[k] = true;
+        printf("serial: client %u: console ring corrupt, client dropped\n", k);
+    }
+}
+
 static bool output_pending(void)
 {
     if (lf_pending || char_ring_available(&echo_out))
         return true;
-    for (unsigned k = 0; k < SERIAL_MAX_CLIENTS; k++)
+    for (unsigned k = 0; k < SERIAL_MAX_CLIENTS; k++) {
         if (client_present[k] && char_ring_available(&client_tx[k]))
             return true;
+        drop_if_corrupt(k);
+    }
     return false;
 }
 
@@ -122,17 +136,25 @@ static void receive(void)
         char_ring_write(&echo_in, &c, 1);
         if (client_present[0] && char_ring_write(&client_rx[0], &c, 1))
             delivered = true;
+        drop_if_corrupt(0);
     }
     if (delivered)
         component_notify(SERIAL_CLIENT_CHANNEL(0));
 }
 
+/* ISA IRQ 4 is edge-triggered, and the kernel masks the line from
+ * delivery to acknowledgement: an edge in between is lost, and with a
+ * cause still pending the UART's line would then stay high for good. So
+ * serve every cause, acknowledge, and look once more: whatever arrives
+ * after the acknowledgement raises a fresh edge on an unmasked line. */
 static void serve_interrupt(void)
 {
     for (unsigned round = 0; round < IIR_ROUNDS; round++) {
-        uint8_t iir = port_in(UART_IIR);
-        if (iir & UART_IIR_NONE)
-            break;
+        if (port_in(UART_IIR) & UART_IIR_NONE) {
+            component_irq_ack(SERIAL_IRQ_CHANNEL);
+            if (port_in(UART_IIR) & UART_IIR_NONE)
+                return;
+        }
         /* Whatever the cause, these clear it: line status by reading the
          * LSR (receive() does), data by reading it, transmit-empty by
          * reading the IIR or writing, modem status by reading the MSR. */
@@ -174,7 +196,7 @@ void notified(channel_t ch)
         return;
     /* A client's first signal announces it: only then are its rings
      * touched (a client the description does not map has none). */
-    if (!client_present[k])
+    if (!client_present[k] && !client_dropped[k])
         client_present[k] = char_ring_attach(&client_tx[k], (void *)SERIAL_CLIENT_TX_VA(k),
                                              CONSOLE_RING_SIZE, false) &&
                             char_ring_attach(&client_rx[k], (void *)SERIAL_CLIENT_RX_VA(k),
