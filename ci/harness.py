@@ -388,7 +388,7 @@ class SerialTypist(threading.Thread):
     serial.log) everything the guest prints, and types each text of
     sc.serial_input once its trigger has appeared."""
 
-    CONNECT_SECONDS = 10
+    CONNECT_SECONDS = 30  # QEMU makes the socket early, but a loaded host is slow
 
     def __init__(self, path, inputs):
         super().__init__(daemon=True)
