@@ -46,16 +46,26 @@ USER_CRT0 := $(BUILD)/u/services/lib/crt0.o
 # library's main() only into programs that have none of their own).
 USER_LIB := $(BUILD)/u/libatoll.a
 USER_PROGRAMS := init bench fuzz hello crasher ping pong
+# Components of the example systems (examples/, docs/components.md).
+USER_PROGRAMS += drivers/serial readline counter client producer consumer spinner worker porttest scribbler
 USER_ELFS := $(patsubst %,$(BUILD)/services/%.elf,$(USER_PROGRAMS))
-# `make run` boots the system of ci/data/components.toml: init loads it
-# from system.spec and these images (the qemu-system scenario does the same).
-DEMO_DOMAINS := ping pong crasher
+# `make run` boots the system described by SYSTEM: init loads it from
+# system.spec and the images of every component, boot modules named by
+# their file names (services/drivers/serial -> serial.elf).
+SYSTEM ?= examples/serial.toml
+SYSTEM_IMAGE_DIRS := $(BUILD)/services $(BUILD)/services/drivers
+SYSTEM_IMAGES := $(filter-out $(BUILD)/services/init.elf,$(USER_ELFS))
+# Each example's spec, with its images checked (the boot tests use them).
+EXAMPLE_SPECS := $(patsubst examples/%.toml,$(BUILD)/examples/%.spec,$(wildcard examples/*.toml))
+CI_SPECS := $(patsubst ci/data/%.toml,$(BUILD)/ci/%.spec,$(wildcard ci/data/*.toml))
+SDC := $(PYTHON) tools/atoll-sdc $(addprefix --image-dir ,$(SYSTEM_IMAGE_DIRS))
 
 # The default command line of `make` and `make run`.
 CMDLINE ?= console=ttyS0
 
 .PHONY: all deps run test bench clean format check-format host-tests fuzzers FORCE
-all: $(BUILD)/kernel.elf $(USER_ELFS) $(BUILD)/system.spec $(BUILD)/atoll.iso
+all: $(BUILD)/kernel.elf $(USER_ELFS) $(BUILD)/system.spec $(BUILD)/atoll.iso \
+	$(CI_SPECS) $(EXAMPLE_SPECS)
 
 deps:
 	apt-get update
@@ -114,13 +124,28 @@ $(BUILD)/atoll.iso: $(BUILD)/kernel.elf $(USER_ELFS) $(BUILD)/system.spec images
 	@echo "  ISO     $@"
 	@$(PYTHON) images/mkiso.py --kernel $< --cmdline "$(CMDLINE)" \
 		--module $(BUILD)/services/init.elf init --module $(BUILD)/system.spec system.spec \
-		$(foreach d,$(DEMO_DOMAINS),--module $(BUILD)/services/$(d).elf $(d).elf) -o $@
+		$(foreach e,$(SYSTEM_IMAGES),--module $(e) $(notdir $(e))) -o $@
 
-# The system init loads in the qemu-system scenario (docs/components.md).
-$(BUILD)/system.spec: ci/data/components.toml tools/atoll-sdc
+# The system `make run` boots (rebuilt when SYSTEM changes).
+$(BUILD)/system.toml.txt: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(SYSTEM)' | cmp -s - $@ || echo '$(SYSTEM)' > $@
+
+$(BUILD)/system.spec: $(SYSTEM) $(BUILD)/system.toml.txt tools/atoll-sdc $(SYSTEM_IMAGES)
+	@echo "  SDC     $@ ($(SYSTEM))"
+	@$(SDC) $< -o $@
+
+# The systems of the boot tests (ci/scenarios.py): ci/data's and the
+# examples'.
+$(BUILD)/ci/%.spec: ci/data/%.toml tools/atoll-sdc $(SYSTEM_IMAGES)
 	@mkdir -p $(dir $@)
 	@echo "  SDC     $@"
-	@$(PYTHON) tools/atoll-sdc --no-images $< -o $@
+	@$(SDC) $< -o $@
+
+$(BUILD)/examples/%.spec: examples/%.toml tools/atoll-sdc $(SYSTEM_IMAGES)
+	@mkdir -p $(dir $@)
+	@echo "  SDC     $@"
+	@$(SDC) $< -o $@
 
 FORCE:
 

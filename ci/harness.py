@@ -27,8 +27,10 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -92,6 +94,14 @@ class Scenario:
     nic: str = "e1000"
     nic_mac: str = "52:54:00:12:34:56"
     description: str = ""
+    # Typing on the serial console (QEMU only): [(trigger_regex, text)].
+    # Each text is sent once its trigger has matched the serial output
+    # (ANSI escapes removed), in order: the second trigger is looked for
+    # only after the first text went out. COM1 is then a Unix-socket
+    # chardev the harness reads (QEMU's logfile= still writes serial.log).
+    # Triggers must be output of the booted system: GRUB (timeout 0) has
+    # stopped reading the serial terminal by then, so it eats nothing.
+    serial_input: list = dataclasses.field(default_factory=list)
 
     def check(self):
         """Reject malformed scenarios before anything is started."""
@@ -109,6 +119,12 @@ class Scenario:
             raise ValueError("%s: a scenario needs at least one expect" % self.name)
         for rx in list(self.expect) + list(self.forbid):
             re.compile(rx, re.M)
+        if self.serial_input and self.emulator != "qemu":
+            raise ValueError("%s: serial_input needs QEMU" % self.name)
+        for item in self.serial_input:
+            if len(item) != 2 or not isinstance(item[1], str):
+                raise ValueError("%s: serial_input entries are (regex, text)" % self.name)
+            re.compile(item[0], re.M)
 
 
 @dataclasses.dataclass
@@ -207,8 +223,15 @@ def missing_requirement(sc):
 # ---------------------------------------------------------------- commands
 
 
-def qemu_command(sc, iso, rundir, serial_log, tap=None):
+def qemu_command(sc, iso, rundir, serial_log, tap=None, serial_socket=None):
     machine = "q35,kernel-irqchip=split" if sc.iommu else "q35"
+    if serial_socket:
+        # QEMU waits for the harness to connect before the guest starts,
+        # so no output is lost; logfile= keeps serial.log as usual.
+        chardev = "socket,id=s0,path=%s,server=on,wait=on,logfile=%s" % (
+            serial_socket, serial_log)
+    else:
+        chardev = "file,id=s0,path=%s" % serial_log
     cmd = [
         QEMU,
         "-accel", "tcg",  # never KVM: it hangs guests on these machines
@@ -221,7 +244,7 @@ def qemu_command(sc, iso, rundir, serial_log, tap=None):
         "-display", "none",
         "-no-reboot",  # triple fault / reset ends the run instead of looping
         "-nic", "none",  # no slirp NIC by default; NIC tests add their own
-        "-chardev", "file,id=s0,path=%s" % serial_log,
+        "-chardev", chardev,
         "-serial", "chardev:s0",
         "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
     ]
@@ -463,10 +486,13 @@ def _read_text(path):
             data = f.read()
     except FileNotFoundError:
         return ""
-    text = data.decode("utf-8", errors="replace").replace("\r", "")
+    return _strip_ansi(data.decode("utf-8", errors="replace"))
+
+
+def _strip_ansi(text):
     # Firmware and GRUB paint the serial console with ANSI escapes; drop
     # them so ^-anchored regexes and the printed tail stay readable.
-    return _ANSI_RE.sub("", text)
+    return _ANSI_RE.sub("", text.replace("\r", ""))
 
 
 _ANSI_RE = re.compile(r"\x1b(\[[0-9;=?]*[A-Za-z]|[()][A-Za-z0-9]|[=>78c])")
@@ -513,6 +539,69 @@ def build_iso(sc, kernel, out_iso):
     return None
 
 
+class SerialTypist(threading.Thread):
+    """Connects to QEMU's COM1 socket, reads (and drops: logfile= writes
+    serial.log) everything the guest prints, and types each text of
+    sc.serial_input once its trigger has appeared."""
+
+    CONNECT_SECONDS = 30  # QEMU makes the socket early, but a loaded host is slow
+
+    def __init__(self, path, inputs):
+        super().__init__(daemon=True)
+        self.path, self.inputs = path, list(inputs)
+        self.sock = None
+        self.stop = threading.Event()
+        self.sent = []  # texts typed so far
+        self.error = ""
+
+    def _connect(self):
+        deadline = time.monotonic() + self.CONNECT_SECONDS
+        while not self.stop.is_set() and time.monotonic() < deadline:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(self.path)
+                return s
+            except OSError:
+                s.close()
+                time.sleep(0.05)
+        return None
+
+    def run(self):
+        self.sock = self._connect()
+        if self.sock is None:
+            self.error = "could not connect to %s" % self.path
+            return
+        self.sock.settimeout(POLL_SECONDS)
+        seen = b""
+        while not self.stop.is_set():
+            try:
+                data = self.sock.recv(65536)
+            except socket.timeout:
+                data = None
+            except OSError:
+                return
+            if data == b"":
+                return  # QEMU went away
+            if data:
+                seen += data
+            if self.inputs:
+                trigger, text = self.inputs[0]
+                if re.search(trigger, _strip_ansi(seen.decode(errors="replace")), re.M):
+                    try:
+                        self.sock.sendall(text.encode())
+                    except OSError:
+                        return
+                    self.sent.append(text)
+                    self.inputs.pop(0)
+                    seen = b""  # the next trigger: in output after this text
+
+    def close(self):
+        self.stop.set()
+        self.join(timeout=3)
+        if self.sock is not None:
+            self.sock.close()
+
+
 def run_iso(sc, iso, rundir, stop_event=None):
     """Boot iso per sc with logs in rundir; return a Result. Never leaves
     the emulator running, whatever happens (exception, Ctrl-C)."""
@@ -554,8 +643,13 @@ def run_iso(sc, iso, rundir, stop_event=None):
 
 def _boot(sc, iso, rundir, res, stop_event, net):
     serial_log = res.log
+    serial_dir = serial_socket = typist = None
     if sc.emulator == "qemu":
-        cmd = qemu_command(sc, iso, rundir, serial_log, net.tap if net else None)
+        if sc.serial_input:
+            # Unix socket paths are short (108 bytes): not in rundir.
+            serial_dir = tempfile.mkdtemp(prefix="atoll-serial-")
+            serial_socket = os.path.join(serial_dir, "com1")
+        cmd = qemu_command(sc, iso, rundir, serial_log, net.tap if net else None, serial_socket)
     else:
         cmd = bochs_command(sc, iso, rundir, serial_log)
     cmd = (net.wrapper() if net else []) + list(sc.wrapper) + cmd
@@ -580,7 +674,14 @@ def _boot(sc, iso, rundir, res, stop_event, net):
         )
         with _live_lock:
             _live.add(p)
+        if serial_socket:
+            typist = SerialTypist(serial_socket, sc.serial_input)
+            typist.start()
         res.ok, res.reason = _watch(sc, p, serial_log, t0, stop_event)
+        if not res.ok and typist is not None:
+            res.reason += "; typed %d of %d inputs%s" % (
+                len(typist.sent), len(sc.serial_input),
+                " (%s)" % typist.error if typist.error else "")
     except OSError as e:
         res.reason = "could not start %s: %s" % (cmd[0], e)
     finally:
@@ -588,6 +689,10 @@ def _boot(sc, iso, rundir, res, stop_event, net):
             _kill_group(p)
             with _live_lock:
                 _live.discard(p)
+        if typist is not None:
+            typist.close()
+        if serial_dir is not None:
+            shutil.rmtree(serial_dir, ignore_errors=True)
         out.close()
         err.close()
         res.seconds = time.monotonic() - t0

@@ -230,7 +230,7 @@ SCENARIOS.append(
         cmdline=BOOT_CMDLINE,
         modules=[
             (os.path.join(ROOT, "build", "services", "init.elf"), "init"),
-            (os.path.join(ROOT, "build", "system.spec"), "system.spec"),
+            (os.path.join(ROOT, "build", "ci", "components.spec"), "system.spec"),
             (os.path.join(ROOT, "build", "services", "ping.elf"), "ping.elf"),
             (os.path.join(ROOT, "build", "services", "pong.elf"), "pong.elf"),
             (os.path.join(ROOT, "build", "services", "crasher.elf"), "crasher.elf"),
@@ -310,5 +310,146 @@ SCENARIOS.append(
         + INIT_EXPECT,
         forbid=FORBID + [r"^init: e1000: arp reply"],
         timeout=QEMU_BIOS_TIMEOUT,
+    )
+)
+
+# ---- systems from descriptions (docs/system-description.md) ----
+#
+# Each boots init with a spec the Makefile compiled with tools/atoll-sdc
+# (build/examples/NAME.spec from examples/NAME.toml, build/ci/NAME.spec
+# from ci/data/NAME.toml, images checked) and every image the description
+# names, as boot modules named by file name.
+
+SYSTEM_FORBID = FORBID + [
+    r"^init: system not started",
+    # Any other loader line than the start: a refusal or a warning.
+    r"^init: system: (?!\d+ domains, .* started)",
+    r"^init: domain \S+: fault",
+]
+
+
+def system_modules(toml_path, spec_path):
+    import tomllib
+
+    with open(toml_path, "rb") as f:
+        desc = tomllib.load(f)
+    modules = [
+        (os.path.join(ROOT, "build", "services", "init.elf"), "init"),
+        (spec_path, "system.spec"),
+    ]
+    images = sorted({d["image"] for d in desc.get("domain", [])})
+    for image in images:
+        candidates = [os.path.join(ROOT, "build", "services", image),
+                      os.path.join(ROOT, "build", "services", "drivers", image)]
+        found = [c for c in candidates if os.path.exists(c)]
+        modules.append((found[0] if found else candidates[0], image))
+    return modules
+
+
+def system_scenario(name, toml, description, expect, smp=1, forbid=(), **kw):
+    base = os.path.splitext(os.path.basename(toml))[0]
+    kind = "examples" if toml.startswith("examples/") else "ci"
+    spec = os.path.join(ROOT, "build", kind, base + ".spec")
+    return Scenario(
+        name=name,
+        emulator="qemu",
+        description=description,
+        smp=smp,
+        cmdline=BOOT_CMDLINE,
+        modules=system_modules(os.path.join(ROOT, toml), spec),
+        expect=list(expect),
+        forbid=SYSTEM_FORBID + list(forbid),
+        timeout=QEMU_BIOS_TIMEOUT,
+        **kw,
+    )
+
+
+SCENARIOS += [
+    system_scenario(
+        "qemu-example-pingpong", "examples/pingpong.toml",
+        "examples/pingpong.toml: notifications both ways, then a call",
+        [r"^init: system: 2 domains, 0 regions, 2 channels started", SYSTEM_PING],
+    ),
+    system_scenario(
+        "qemu-example-ppc", "examples/ppc.toml",
+        "examples/ppc.toml: a passive server called by two clients, one per core",
+        [r"^counter: ready \(passive\)",
+         r"^init: system: 3 domains, 0 regions, 2 channels started",
+         # Both clients report, and the counter saw all ten calls (its
+         # line may come before the first client's report or after).
+         r"(?s)(?=.*^counter: call 10, total 100$)(.*?^client: 5 calls, 0 bad$){2}"],
+        smp=2,
+        forbid=[r"runs on core 0"],
+    ),
+    system_scenario(
+        "qemu-example-prodcons", "examples/prodcons.toml",
+        "examples/prodcons.toml: 8 rounds of 64 KiB through a shared region",
+        [r"^init: system: 2 domains, 1 regions, 1 channels started",
+         r"^consumer: 8 rounds checked, 0 bad words",
+         r"^producer: 8 rounds of 64 KiB handed over"],
+    ),
+    # The serial driver owns COM1 (ports and IRQ 4): a line typed on the
+    # console is echoed by the driver and read by its client, which answers
+    # through the driver.
+    system_scenario(
+        "qemu-example-serial", "examples/serial.toml",
+        "examples/serial.toml: the serial driver echoes a typed line to its client",
+        [r"^serial: COM1 driver ready",
+         r"^init: system: 2 domains, 2 regions, 1 channels started",
+         r"^readline: type a line",
+         r"^hello atoll$",
+         # Its printf goes through the driver (item 6 of issue 5).
+         r"^readline: line 1: 'hello atoll' \(11 bytes\); [1-9]\d* bytes printed through "
+         r"the console"],
+        serial_input=[(r"readline: type a line\n", "hello atoll\r")],
+    ),
+    # A domain that never yields cannot keep one of the same priority
+    # from its budget.
+    system_scenario(
+        "qemu-system-spinner", "ci/data/spinner.toml",
+        "a spinning domain does not starve another of the same priority",
+        [r"^init: system: 2 domains, 0 regions, 0 channels started",
+         r"^spinner: spinning forever", r"^worker: step 1 of 5", r"^worker: done"],
+    ),
+]
+
+SCENARIOS += [
+    # The loader's [[ioport]] and [[irq]]: exact ranges in the described
+    # slots, an interrupt as a channel acknowledged by waiting again.
+    system_scenario(
+        "qemu-system-ports", "ci/data/ports.toml",
+        "init gives a domain exact I/O port ranges and an interrupt as a channel",
+        [r"^init: system: 1 domains, 0 regions, 0 channels started",
+         r"^porttest: I/O port ranges exact, 0 failures",
+         r"^porttest: 5 PIT interrupts on channel 3"],
+        forbid=[r"^porttest: FAIL"],
+    ),
+    # init checks again at boot what the compiler cannot know: ISA IRQ 0 is
+    # GSI 2 on a PC, so the second entry names an interrupt already given.
+    Scenario(
+        name="qemu-system-irq-conflict",
+        emulator="qemu",
+        description="init refuses an interrupt given twice under two names",
+        cmdline=BOOT_CMDLINE,
+        modules=system_modules(os.path.join(ROOT, "ci", "data", "irq_conflict.toml"),
+                               os.path.join(ROOT, "build", "ci", "irq_conflict.spec")),
+        expect=[r"^init: system: domain second: ISA IRQ 0 on channel 1 failed \(error \d+\)",
+                r"^init: system not started"],
+        forbid=FORBID + [r"^init: system: \d+ domains", r"^worker: "],
+        timeout=QEMU_BIOS_TIMEOUT,
+    ),
+]
+
+SCENARIOS.append(
+    # A client that corrupts its console ring hurts only itself: the driver
+    # drops it and still echoes and delivers a typed line to readline.
+    system_scenario(
+        "qemu-system-console-abuse", "ci/data/console_abuse.toml",
+        "the serial driver drops a client with a corrupt ring and serves the others",
+        [r"^scribbler: one honest line first",
+         r"^serial: client 1: console ring corrupt, client dropped",
+         r"^hello again$",
+         r"^readline: line 1: 'hello again' \(11 bytes\)"],
+        serial_input=[(r"client dropped\n", "hello again\r")],
     )
 )

@@ -8,17 +8,15 @@
  * All under the kernel lock. */
 #include "irq_objects.h"
 #include "platform.h"
-#include "uart16550.h"
 #include "x86.h"
 #include "../../kernel/objects.h"
 #include "../../kernel/cap/mdb.h"
 #include "atoll/irq.h"
 #include "../../vtx/vcpu.h"
 
-#define IOPORT_COUNT    0x10000u
-#define IOPORT_MAX      0xffffu /* what IOPortControl covers (bootinfo ioport_last) */
-#define UART_PORT_COUNT 8u
-#define NO_PORT         UINT32_MAX
+#define IOPORT_COUNT 0x10000u
+#define IOPORT_MAX   0xffffu /* what IOPortControl covers (bootinfo ioport_last) */
+#define NO_PORT      UINT32_MAX
 
 static uint64_t issued[IOPORT_COUNT / 64];
 
@@ -50,35 +48,24 @@ static uint32_t first_issued(uint32_t first, uint32_t last)
 }
 
 /* The first port in [first, last] that the kernel drives itself, or
- * NO_PORT: its console UART (COM1 from the first instruction, perhaps
- * another from the command line) and the emulator exit ports when the
- * command line asks the kernel to use them (platform.h). */
+ * NO_PORT: the emulator exit ports when the command line asks the kernel
+ * to use them (platform.h).
+ *
+ * The console UART is not among them. After serial_init() the kernel's
+ * console only writes THR and reads LSR (serial.c), never reads RBR and
+ * never enables the UART's interrupts, so its ports can be issued to one
+ * user-level driver that owns input, interrupts and its own output
+ * (services/drivers/serial): the two only share the transmitter, each
+ * waiting for THRE. */
 static uint32_t first_kernel_port(uint32_t first, uint32_t last)
 {
-    struct {
-        uint32_t first, last;
-    } ranges[4];
-    size_t n = 0;
-    ranges[n].first = UART_COM1;
-    ranges[n++].last = UART_COM1 + UART_PORT_COUNT - 1;
-    if (boot_cmdline.console_port) {
-        ranges[n].first = boot_cmdline.console_port;
-        ranges[n++].last = boot_cmdline.console_port + UART_PORT_COUNT - 1;
-    }
-    if (boot_cmdline.exit_after_ready) {
-        ranges[n].first = ranges[n].last = QEMU_DEBUG_EXIT_PORT;
-        n++;
-        ranges[n].first = ranges[n].last = BOCHS_SHUTDOWN_PORT;
-        n++;
-    }
+    static const uint32_t exit_ports[] = {QEMU_DEBUG_EXIT_PORT, BOCHS_SHUTDOWN_PORT};
+    if (!boot_cmdline.exit_after_ready)
+        return NO_PORT;
     uint32_t found = NO_PORT;
-    for (size_t i = 0; i < n; i++) {
-        if (ranges[i].first > last || ranges[i].last < first)
-            continue;
-        uint32_t p = ranges[i].first > first ? ranges[i].first : first;
-        if (p < found)
-            found = p;
-    }
+    for (size_t i = 0; i < sizeof exit_ports / sizeof exit_ports[0]; i++)
+        if (exit_ports[i] >= first && exit_ports[i] <= last && exit_ports[i] < found)
+            found = exit_ports[i];
     return found;
 }
 

@@ -1,6 +1,7 @@
 /* The system loader; see system.h. */
 #include "system.h"
 
+#include "atoll/irq.h"
 #include "spec.h"
 
 #define ROOT      ATOLL_SLOT_ROOT_CNODE
@@ -8,6 +9,20 @@
 #define PAGE_SIZE UINT64_C(0x1000)
 /* Frames of all shared regions together, one slot each (4 KiB pages). */
 #define SYSTEM_MAX_REGION_PAGES 1024
+
+/* The channels domain `d` can signal: one bit per channel end. */
+static uint64_t channel_mask(const struct spec *spec, uint32_t d)
+{
+    uint64_t mask = 0;
+    struct atoll_spec_channel c;
+    for (uint32_t i = 0; spec_channel(spec, i, &c); i++) {
+        if (c.domain_a == d)
+            mask |= UINT64_C(1) << c.id_a;
+        if (c.domain_b == d)
+            mask |= UINT64_C(1) << c.id_b;
+    }
+    return mask;
+}
 
 static bool build_domains(struct pd_env *env, const struct atoll_bootinfo *bi,
                           const struct spec *spec, struct system *sys)
@@ -38,6 +53,7 @@ static bool build_domains(struct pd_env *env, const struct atoll_bootinfo *bi,
             .fault_badge = i,
             .start_suspended = true,
             .passive = (d.flags & ATOLL_SPEC_DOMAIN_PASSIVE) != 0,
+            .channels = channel_mask(spec, i),
         };
         if (d.core >= bi->cpus)
             printf("init: system: domain %s: core %u not online, runs on core 0\n", name, d.core);
@@ -129,6 +145,77 @@ static bool build_channels(struct pd_env *env, const struct spec *spec, struct s
     return true;
 }
 
+/* Interrupts become channels: an IRQHandler from init's IRQControl, bound
+ * to the domain's notification with the channel's bit, then moved into
+ * the domain. MSIs need their device, which this loader does not pass
+ * through yet. */
+static bool build_irqs(struct pd_env *env, const struct spec *spec, struct system *sys)
+{
+    uint32_t n = spec_count(spec, ATOLL_SPEC_IRQS);
+    for (uint32_t i = 0; i < n; i++) {
+        struct atoll_spec_irq q;
+        spec_irq(spec, i, &q);
+        struct pd *d = &sys->domains[q.domain];
+        if (q.kind == ATOLL_SPEC_IRQ_MSI) {
+            printf("init: system: domain %s: MSI on channel %u: devices are not loaded yet\n",
+                   d->name, q.id);
+            return false;
+        }
+        bool isa = q.kind == ATOLL_SPEC_IRQ_ISA;
+        uint64_t handler;
+        if (!pd_env_slot(env, &handler))
+            return false;
+        uint64_t w[ATOLL_IRQ_GET_IOAPIC_ARGS] = {
+            [ATOLL_IRQ_ARG_DEST_INDEX] = handler,  [ATOLL_IRQ_ARG_DEST_DEPTH] = DEPTH,
+            [ATOLL_IRQ_ARG_IRQ] = q.number,        [ATOLL_IRQ_ARG_TRIGGER] = q.trigger,
+            [ATOLL_IRQ_ARG_POLARITY] = q.polarity, [ATOLL_IRQ_ARG_ISA] = isa,
+        };
+        uint64_t root = env->cnode;
+        struct atoll_error_detail e =
+            atoll_invoke(ATOLL_SLOT_IRQ_CONTROL, ATOLL_IRQ_CONTROL_GET_IOAPIC, w,
+                         ATOLL_IRQ_GET_IOAPIC_ARGS, &root, ATOLL_IRQ_GET_EXTRA_CAPS);
+        if (e.code || !pd_connect_irq(env, d, q.id, handler)) {
+            printf("init: system: domain %s: %s IRQ %u on channel %u failed (error %lu)\n", d->name,
+                   isa ? "ISA" : "IOAPIC", q.number, q.id, e.code);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Each I/O port range is issued straight into its domain's CNode, in the
+ * description's order per domain (PD_SLOT_IOPORT(0), (1), ...). */
+static bool build_ioports(const struct spec *spec, struct system *sys)
+{
+    uint32_t given[SYSTEM_MAX_DOMAINS] = {0};
+    uint32_t n = spec_count(spec, ATOLL_SPEC_IOPORTS);
+    for (uint32_t i = 0; i < n; i++) {
+        struct atoll_spec_ioport p;
+        spec_ioport(spec, i, &p);
+        struct pd *d = &sys->domains[p.domain];
+        if (given[p.domain] >= PD_IOPORTS) {
+            printf("init: system: domain %s: more than %u I/O port ranges\n", d->name, PD_IOPORTS);
+            return false;
+        }
+        uint64_t w[ATOLL_IOPORT_ISSUE_ARGS] = {
+            [ATOLL_IOPORT_ARG_DEST_INDEX] = PD_SLOT_IOPORT(given[p.domain]),
+            [ATOLL_IOPORT_ARG_DEST_DEPTH] = DEPTH,
+            [ATOLL_IOPORT_ARG_FIRST] = p.first,
+            [ATOLL_IOPORT_ARG_LAST] = p.last,
+        };
+        struct atoll_error_detail e =
+            atoll_invoke(ATOLL_SLOT_IOPORT_CONTROL, ATOLL_IOPORT_CONTROL_ISSUE, w,
+                         ATOLL_IOPORT_ISSUE_ARGS, &d->cnode, ATOLL_IOPORT_ISSUE_EXTRA_CAPS);
+        if (e.code) {
+            printf("init: system: domain %s: I/O ports 0x%x-0x%x: error %lu (port 0x%lx)\n",
+                   d->name, p.first, p.last, e.code, e.value0);
+            return false;
+        }
+        given[p.domain]++;
+    }
+    return true;
+}
+
 bool system_load(struct pd_env *env, const struct atoll_bootinfo *bi, const void *bytes,
                  size_t size, struct system *sys)
 {
@@ -141,7 +228,7 @@ bool system_load(struct pd_env *env, const struct atoll_bootinfo *bi, const void
                spec_table_name(err.table), err.index, err.field ? err.field : "-");
         return false;
     }
-    for (uint32_t t = ATOLL_SPEC_IRQS; t < ATOLL_SPEC_STRINGS; t++) {
+    for (uint32_t t = ATOLL_SPEC_DEVICES; t < ATOLL_SPEC_STRINGS; t++) {
         if (spec_count(&spec, t)) {
             printf("init: system: %s are not loaded yet\n", spec_table_name(t));
             return false;
@@ -155,7 +242,8 @@ bool system_load(struct pd_env *env, const struct atoll_bootinfo *bi, const void
             .code)
         return false;
     if (!build_domains(env, bi, &spec, sys) || !build_memory(env, &spec, sys) ||
-        !build_channels(env, &spec, sys))
+        !build_channels(env, &spec, sys) || !build_irqs(env, &spec, sys) ||
+        !build_ioports(&spec, sys))
         return false;
     /* Passive servers first: each waits before any client can call it. */
     for (uint32_t i = 0; i < sys->domain_count; i++) {

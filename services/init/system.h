@@ -1,6 +1,7 @@
 /* init as the system loader (issue 5): builds the protection domains, shared
- * memory and channels a system spec (docs/system-description.md) names,
- * starts them, then reports every domain's fault by name. */
+ * memory, channels, interrupts (IOAPIC and ISA, as channels) and I/O port
+ * ranges a system spec (docs/system-description.md) names, starts them,
+ * then reports every domain's fault by name. */
 #ifndef ATOLL_INIT_SYSTEM_H
 #define ATOLL_INIT_SYSTEM_H
 

@@ -1,11 +1,19 @@
 /* The component event loop; see component.h. Linked from the library
  * archive only into programs without a main() of their own. */
 #include "component.h"
+#include "console.h"
+#include "atoll/irq.h"
 
-int main(uint64_t arg, uint64_t flags);
+int main(uint64_t arg, uint64_t flags, uint64_t channel_mask);
 
 static uint64_t argument;
 static uint64_t events;
+static uint64_t channels;
+
+bool component_has_channel(channel_t ch)
+{
+    return ch < PD_CHANNELS && (channels >> ch) & 1;
+}
 
 uint64_t component_argument(void)
 {
@@ -47,6 +55,12 @@ void component_notify(channel_t ch)
     atoll_syscall(ATOLL_SYS_SIGNAL, PD_SLOT_NOTIFY(ch), 0, mr);
 }
 
+void component_irq_ack(channel_t ch)
+{
+    if (ch < PD_CHANNELS)
+        atoll_invoke(PD_SLOT_IRQ(ch), ATOLL_IRQ_HANDLER_ACK, NULL, 0, NULL, 0);
+}
+
 struct ppc_msg component_ppcall(channel_t ch, struct ppc_msg m)
 {
     struct ppc_msg answer = {.label = PPC_LABEL_NO_SERVER, .count = 0};
@@ -71,11 +85,16 @@ static void deliver_signals(uint64_t bits)
     }
 }
 
-/* crt0 passes rdi and rsi through: the argument and the start flags
- * (PD_START_*). */
-int main(uint64_t arg, uint64_t flags)
+/* crt0 passes rdi, rsi and rdx through: the argument, the start flags
+ * (PD_START_*) and the channels the domain can signal. */
+int main(uint64_t arg, uint64_t flags, uint64_t channel_mask)
 {
     argument = arg;
+    channels = channel_mask;
+    /* Channel CONSOLE_CHANNEL is the console by convention: printf goes
+     * to the serial driver from here on. */
+    if (component_has_channel(CONSOLE_CHANNEL))
+        console_attach();
     init();
     uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
     /* A passive domain tells init it waits, atomically with the wait:

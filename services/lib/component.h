@@ -40,6 +40,14 @@ void component_notify(channel_t ch);
  * PPC_LABEL_NO_SERVER with `count` 0 if the channel has no server (the
  * kernel's error code in words[0]). */
 struct ppc_msg component_ppcall(channel_t ch, struct ppc_msg m);
+/* Acknowledges the interrupt delivered on channel `ch` now (unmasks its
+ * line), rather than at the next wait. For devices on edge-triggered
+ * lines: an edge while the line is masked is lost, so such a driver acks,
+ * then checks its device once more. */
+void component_irq_ack(channel_t ch);
+/* Whether the domain has a channel `ch` it can signal (init passes the
+ * set at start, pd_params.channels). */
+bool component_has_channel(channel_t ch);
 /* The word init passed at start (pd_params.arg). */
 uint64_t component_argument(void);
 /* The loop's counts, for tests: notifications and calls handled. */

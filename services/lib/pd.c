@@ -1,6 +1,7 @@
 /* Protection domains from ELF images; see pd.h. */
 #include "pd.h"
 
+#include "atoll/irq.h"
 #include "atoll/sched.h"
 #include "atoll/tcb.h"
 #include "elf.h"
@@ -227,6 +228,7 @@ static bool build_domain(struct build *b, const struct pd_params *p, const struc
     regs[2 + ATOLL_REG_RSP] = PD_STACK_TOP;
     regs[2 + ATOLL_REG_RDI] = p->arg;
     regs[2 + ATOLL_REG_RSI] = p->passive ? PD_START_PASSIVE : 0;
+    regs[2 + ATOLL_REG_RDX] = p->channels;
     return check(b, atoll_invoke(pd->tcb, ATOLL_TCB_WRITE_REGISTERS, regs, 2 + REGS, NULL, 0),
                  "start");
 }
@@ -290,6 +292,21 @@ bool pd_connect_notification(struct pd_env *env, struct pd *a, unsigned ch_a, st
                 UINT64_C(1) << ch_b) &&
            give(env, b, PD_SLOT_NOTIFY(ch_b), a->notification, ATOLL_RIGHT_WRITE,
                 UINT64_C(1) << ch_a);
+}
+
+bool pd_connect_irq(struct pd_env *env, struct pd *pd, unsigned ch, uint64_t handler)
+{
+    uint64_t badged;
+    if (ch >= PD_CHANNELS || !pd_env_slot(env, &badged) ||
+        atoll_cnode_copy_op(ATOLL_CNODE_MINT, env->cnode, badged, DEPTH, env->cnode,
+                            pd->notification, DEPTH, ATOLL_RIGHT_WRITE, UINT64_C(1) << ch)
+                .code != ATOLL_OK ||
+        atoll_invoke(handler, ATOLL_IRQ_HANDLER_SET_NOTIFICATION, NULL, 0, &badged, 1).code !=
+            ATOLL_OK)
+        return false;
+    return atoll_cnode_copy_op(ATOLL_CNODE_MOVE, pd->cnode, PD_SLOT_IRQ(ch), DEPTH, env->cnode,
+                               handler, DEPTH, ATOLL_RIGHTS_ALL, 0)
+               .code == ATOLL_OK;
 }
 
 bool pd_connect_ppc(struct pd_env *env, struct pd *client, unsigned ch_client, struct pd *server,

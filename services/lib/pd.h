@@ -37,8 +37,12 @@ struct pd_env {
 #define PD_SLOT_READY       3  /* passive domains: signalled when it first waits */
 #define PD_FIRST_GIVEN_SLOT 4  /* pd_params.caps */
 #define PD_CHANNELS         63 /* channel ids 0..62 */
-#define PD_SLOT_NOTIFY(ch)  (UINT64_C(16) + (ch)) /* Signal: the peer's notification */
-#define PD_SLOT_PPC(ch)     (UINT64_C(80) + (ch)) /* Call: the server's endpoint */
+#define PD_SLOT_NOTIFY(ch)  (UINT64_C(16) + (ch))  /* Signal: the peer's notification */
+#define PD_SLOT_PPC(ch)     (UINT64_C(80) + (ch))  /* Call: the server's endpoint */
+#define PD_SLOT_IRQ(ch)     (UINT64_C(144) + (ch)) /* the IRQHandler delivered on channel ch */
+#define PD_IOPORTS          32                     /* I/O port ranges a domain may hold */
+/* I/O port range i of the domain (in the description's order). */
+#define PD_SLOT_IOPORT(i) (UINT64_C(208) + (i))
 /* A PPC endpoint capability's badge: this flag and the server's channel
  * id (notification badges are channel bits 0..62, never bit 63). */
 #define PD_PPC_BADGE_FLAG (UINT64_C(1) << 63)
@@ -53,6 +57,9 @@ struct pd_params {
     uint64_t fault_ep;    /* endpoint in the parent for faults, 0: none */
     uint64_t fault_badge; /* badge the domain's faults carry */
     uint64_t arg;         /* rdi at the entry point */
+    /* rdx at the entry point: bit ch set for each channel ch the domain
+     * can signal (the component library reads it, component.h). */
+    uint64_t channels;
     /* Capabilities of the parent's (pointers) copied into the domain's
      * CNode at slots PD_FIRST_GIVEN_SLOT, PD_FIRST_GIVEN_SLOT + 1, ... */
     const uint64_t *caps;
@@ -107,6 +114,12 @@ bool pd_make_passive(struct pd *pd);
  * domains run (or they may signal an empty slot). */
 bool pd_connect_notification(struct pd_env *env, struct pd *a, unsigned ch_a, struct pd *b,
                              unsigned ch_b);
+/* An interrupt as channel `ch` of `pd`: binds the parent's IRQHandler
+ * `handler` to the domain's notification (badge bit `ch`), then moves the
+ * handler into the domain's slot PD_SLOT_IRQ(ch) (the parent keeps
+ * nothing). The domain acknowledges by waiting again, or with
+ * IRQHandler_Ack on that slot. */
+bool pd_connect_irq(struct pd_env *env, struct pd *pd, unsigned ch, uint64_t handler);
 /* A protected procedure call: `client` calls `server` through its channel
  * `ch_client`; the server sees channel `ch_server`. */
 bool pd_connect_ppc(struct pd_env *env, struct pd *client, unsigned ch_client, struct pd *server,

@@ -1,4 +1,5 @@
 #include "atoll.h"
+#include "console.h"
 
 /* The kernel's portable formatter serves user space too (kernel/format.c
  * is built into this library); only the output differs. */
@@ -28,7 +29,12 @@ int printf(const char *fmt, ...)
     int n = format_v(buf, sizeof buf, fmt, ap);
     va_end(ap);
     size_t len = n < (int)sizeof buf ? (size_t)n : sizeof buf - 1;
-    atoll_debug_write(buf, len);
+    /* A component with a console prints through the serial driver; the
+     * kernel's debug call takes what does not fit, and everything of
+     * programs without a console (init, tests, the driver itself). */
+    size_t sent = console_write(buf, len);
+    if (sent < len)
+        atoll_debug_write(buf + sent, len - sent);
     return n;
 }
 

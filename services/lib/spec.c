@@ -528,6 +528,11 @@ static enum spec_status check_irqs(struct checker *c)
     for (c->index = 0; spec_irq(s, c->index, &q); c->index++) {
         if (!valid_index(s, ATOLL_SPEC_DOMAINS, q.domain))
             return fail(c, SPEC_ERR_INDEX, "domain");
+        /* An interrupt would wake a passive domain with no budget. */
+        struct atoll_spec_domain d;
+        spec_domain(s, q.domain, &d);
+        if (d.flags & ATOLL_SPEC_DOMAIN_PASSIVE)
+            return fail(c, SPEC_ERR_RULE, "domain");
         if (q.id > ATOLL_SPEC_MAX_CHANNEL_ID)
             return fail(c, SPEC_ERR_RANGE, "id");
         switch (q.kind) {

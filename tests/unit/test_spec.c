@@ -654,6 +654,10 @@ static void m_irq_msi_other_domain(uint8_t *b)
 {
     EDIT(atoll_spec_irq, ATOLL_SPEC_IRQS, 0, r.device = 1);
 }
+static void m_irq_passive(uint8_t *b)
+{
+    EDIT(atoll_spec_irq, ATOLL_SPEC_IRQS, 1, r.domain = 2);
+}
 static void m_irq_twice(uint8_t *b)
 {
     EDIT(atoll_spec_irq, ATOLL_SPEC_IRQS, 2, r.kind = ATOLL_SPEC_IRQ_MSI; r.number = 0;
@@ -799,6 +803,7 @@ static const struct mutation mutations[] = {
     {"irq_msi_device", m_irq_msi_device, SPEC_ERR_INDEX, ATOLL_SPEC_IRQS, 0, "device"},
     {"irq_msi_vector", m_irq_msi_vector, SPEC_ERR_RANGE, ATOLL_SPEC_IRQS, 0, "number"},
     {"irq_msi_other_domain", m_irq_msi_other_domain, SPEC_ERR_RULE, ATOLL_SPEC_IRQS, 0, "device"},
+    {"irq_passive", m_irq_passive, SPEC_ERR_RULE, ATOLL_SPEC_IRQS, 1, "domain"},
     {"irq_twice", m_irq_twice, SPEC_ERR_DUPLICATE, ATOLL_SPEC_IRQS, 2, "number"},
     {"irq_id_dup", m_irq_id_dup, SPEC_ERR_DUPLICATE, ATOLL_SPEC_IRQS, 2, "id"},
     {"irq_domain", m_irq_domain, SPEC_ERR_INDEX, ATOLL_SPEC_IRQS, 1, "domain"},

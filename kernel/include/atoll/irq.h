@@ -163,9 +163,13 @@ enum atoll_irq_handler_label {
  * (ioport_first, ioport_last). Issued ranges never overlap: a range that
  * overlaps one still issued is REVOKE_FIRST (value0: the first port in
  * conflict) until every capability to that range is deleted. Ports the
- * kernel itself drives (its console UART, and the emulator exit ports when
- * the command line enables them) are never issued: ILLEGAL_OPERATION
- * (value0: the first such port).
+ * kernel itself drives (the emulator exit ports when the command line
+ * enables them) are never issued: ILLEGAL_OPERATION (value0: the first
+ * such port). The kernel's console UART can be issued: after boot the
+ * kernel only writes its transmit register (waiting for THRE) and never
+ * reads input or enables its interrupts, so one user-level driver may own
+ * the UART's input, interrupts and line settings and share the
+ * transmitter.
  *
  * An IOPort capability can be copied; its invocations read or write one
  * port of 8, 16 or 32 bits. The whole access, port to port + width - 1,
