@@ -1,7 +1,10 @@
 /* The system loader; see system.h. */
 #include "system.h"
 
+#include "atoll/iommu.h"
 #include "atoll/irq.h"
+#include "iommu.h"
+#include "pci.h"
 #include "spec.h"
 
 #define ROOT      ATOLL_SLOT_ROOT_CNODE
@@ -9,6 +12,23 @@
 #define PAGE_SIZE UINT64_C(0x1000)
 /* Frames of all shared regions together, one slot each (4 KiB pages). */
 #define SYSTEM_MAX_REGION_PAGES 1024
+/* An IOSpace of 64 KiB: its bookkeeping page and 15 IO page tables, enough
+ * for a driver's rings and buffers in a few 2 MiB windows. */
+#define SYSTEM_IOSPACE_BITS 16
+
+/* atoll_device_frames takes its slots from a callback. */
+static struct pd_env *slot_env;
+
+static uint64_t next_env_slot(void)
+{
+    uint64_t s;
+    return pd_env_slot(slot_env, &s) ? s : 0;
+}
+
+static uint64_t device_address(const struct atoll_spec_device *dv)
+{
+    return ATOLL_PCI_ADDRESS(dv->segment, dv->bus, dv->devfn >> 3, dv->devfn & 7);
+}
 
 /* The channels domain `d` can signal: one bit per channel end. */
 static uint64_t channel_mask(const struct spec *spec, uint32_t d)
@@ -70,10 +90,44 @@ static bool build_domains(struct pd_env *env, const struct atoll_bootinfo *bi,
     return true;
 }
 
-/* Ordinary memory regions become 4 KiB frames; every mapping maps a copy
- * of each frame's capability. Device (PHYS, BAR) regions and large pages
- * come with the driver work. */
-static bool build_memory(struct pd_env *env, const struct spec *spec, struct system *sys)
+/* The device frames of a BAR or PHYS region, 0 (after saying why) when
+ * it cannot have them. A BAR's address and size come from the device,
+ * probed with memory decoding off. */
+static uint64_t device_region_frames(struct pd_env *env, const struct atoll_bootinfo *bi,
+                                     const struct spec *spec, const struct system *sys,
+                                     const struct atoll_spec_region *r)
+{
+    const char *name = spec_string(spec, r->name);
+    uint64_t base = r->phys;
+    if (r->flags & ATOLL_SPEC_REGION_BAR) {
+        uint64_t pci = sys->device_pci[r->device];
+        uint32_t cmd = atoll_pci_read32(sys->pci_ports, pci, PCI_COMMAND) & 0xffff;
+        atoll_pci_write32(sys->pci_ports, pci, PCI_COMMAND, cmd & ~(uint32_t)PCI_COMMAND_MEMORY);
+        uint64_t size = atoll_pci_bar_size(sys->pci_ports, pci, r->bar);
+        atoll_pci_write32(sys->pci_ports, pci, PCI_COMMAND, cmd);
+        base = atoll_pci_bar(sys->pci_ports, pci, r->bar);
+        if (base == 0 || size < r->size) {
+            printf("init: system: region %s: BAR %u of " ATOLL_PCI_FORMAT " is %lu bytes at 0x%lx, "
+                   "not a memory BAR of at least %lu\n",
+                   name, r->bar, ATOLL_PCI_FORMAT_ARGS(pci), size, base, r->size);
+            return 0;
+        }
+    }
+    uint64_t parent;
+    slot_env = env;
+    uint64_t first = atoll_device_frames(bi, base, r->size / PAGE_SIZE, next_env_slot, &parent);
+    if (first == 0)
+        printf("init: system: region %s: no device untyped holds 0x%lx-0x%lx (RAM, the kernel's, "
+               "or already given)\n",
+               name, base, base + r->size - 1);
+    return first;
+}
+
+/* Ordinary memory regions become 4 KiB frames; device regions (PHYS, BAR)
+ * device frames; every mapping maps a copy of each frame's capability.
+ * Large pages come later. */
+static bool build_memory(struct pd_env *env, const struct atoll_bootinfo *bi,
+                         const struct spec *spec, struct system *sys)
 {
     static uint64_t first_frame[ATOLL_SPEC_MAX_RECORDS];
     uint64_t pages_total = 0;
@@ -82,16 +136,21 @@ static bool build_memory(struct pd_env *env, const struct spec *spec, struct sys
         struct atoll_spec_region r;
         spec_region(spec, i, &r);
         const char *name = spec_string(spec, r.name);
-        if (r.flags || r.page_bits != ATOLL_SPEC_PAGE_4K) {
-            printf("init: system: region %s: device memory and large pages are not loaded yet\n",
-                   name);
+        if (r.page_bits != ATOLL_SPEC_PAGE_4K) {
+            printf("init: system: region %s: large pages are not loaded yet\n", name);
             return false;
         }
         uint64_t pages = r.size / PAGE_SIZE;
         pages_total += pages;
-        if (pages_total > SYSTEM_MAX_REGION_PAGES || env->last_slot - env->next_slot < pages) {
+        if (pages_total > SYSTEM_MAX_REGION_PAGES || env->last_slot - env->next_slot < 2 * pages) {
             printf("init: system: region %s: too large for this loader\n", name);
             return false;
+        }
+        if (r.flags & ATOLL_SPEC_REGION_FLAGS) {
+            first_frame[i] = device_region_frames(env, bi, spec, sys, &r);
+            if (first_frame[i] == 0)
+                return false;
+            continue;
         }
         first_frame[i] = env->next_slot;
         struct atoll_error_detail e = atoll_untyped_retype(env->untyped, ATOLL_OBJECT_FRAME_4K, 0,
@@ -147,8 +206,47 @@ static bool build_channels(struct pd_env *env, const struct spec *spec, struct s
 
 /* Interrupts become channels: an IRQHandler from init's IRQControl, bound
  * to the domain's notification with the channel's bit, then moved into
- * the domain. MSIs need their device, which this loader does not pass
- * through yet. */
+ * the domain. For an MSI, init also programs the device's MSI capability
+ * with the address and data the kernel gave (remappable format where
+ * interrupt remapping is on); MSI-X and multiple messages are not loaded
+ * yet. */
+static bool build_msi(struct pd_env *env, struct system *sys, struct pd *d,
+                      const struct atoll_spec_irq *q, uint64_t handler)
+{
+    uint64_t pci = sys->device_pci[q->device];
+    if (q->number != 0) {
+        printf("init: system: domain %s: MSI vector %u on channel %u: only vector 0 (one "
+               "message) is loaded yet\n",
+               d->name, q->number, q->id);
+        return false;
+    }
+    uint64_t w[ATOLL_IRQ_GET_MSI_ARGS] = {
+        [ATOLL_IRQ_ARG_DEST_INDEX] = handler,
+        [ATOLL_IRQ_ARG_DEST_DEPTH] = DEPTH,
+        [ATOLL_IRQ_MSI_ARG_BUS] = (pci >> 8) & 0xff,
+        [ATOLL_IRQ_MSI_ARG_DEVICE] = (pci >> 3) & 0x1f,
+        [ATOLL_IRQ_MSI_ARG_FUNCTION] = pci & 7,
+        [ATOLL_IRQ_MSI_ARG_HANDLE] = q->id,
+        [ATOLL_IRQ_MSI_ARG_VECTOR_INDEX] = q->number,
+    };
+    uint64_t root = env->cnode;
+    struct atoll_error_detail e =
+        atoll_invoke(ATOLL_SLOT_IRQ_CONTROL, ATOLL_IRQ_CONTROL_GET_MSI, w, ATOLL_IRQ_GET_MSI_ARGS,
+                     &root, ATOLL_IRQ_GET_EXTRA_CAPS);
+    if (e.code || !pd_connect_irq(env, d, q->id, handler)) {
+        printf("init: system: domain %s: MSI of " ATOLL_PCI_FORMAT " on channel %u failed (error "
+               "%lu)\n",
+               d->name, ATOLL_PCI_FORMAT_ARGS(pci), q->id, e.code);
+        return false;
+    }
+    if (!atoll_pci_msi_enable(sys->pci_ports, pci, e.argument, (uint32_t)e.value0)) {
+        printf("init: system: domain %s: " ATOLL_PCI_FORMAT " has no MSI capability\n", d->name,
+               ATOLL_PCI_FORMAT_ARGS(pci));
+        return false;
+    }
+    return true;
+}
+
 static bool build_irqs(struct pd_env *env, const struct spec *spec, struct system *sys)
 {
     uint32_t n = spec_count(spec, ATOLL_SPEC_IRQS);
@@ -156,15 +254,15 @@ static bool build_irqs(struct pd_env *env, const struct spec *spec, struct syste
         struct atoll_spec_irq q;
         spec_irq(spec, i, &q);
         struct pd *d = &sys->domains[q.domain];
-        if (q.kind == ATOLL_SPEC_IRQ_MSI) {
-            printf("init: system: domain %s: MSI on channel %u: devices are not loaded yet\n",
-                   d->name, q.id);
-            return false;
-        }
-        bool isa = q.kind == ATOLL_SPEC_IRQ_ISA;
         uint64_t handler;
         if (!pd_env_slot(env, &handler))
             return false;
+        if (q.kind == ATOLL_SPEC_IRQ_MSI) {
+            if (!build_msi(env, sys, d, &q, handler))
+                return false;
+            continue;
+        }
+        bool isa = q.kind == ATOLL_SPEC_IRQ_ISA;
         uint64_t w[ATOLL_IRQ_GET_IOAPIC_ARGS] = {
             [ATOLL_IRQ_ARG_DEST_INDEX] = handler,  [ATOLL_IRQ_ARG_DEST_DEPTH] = DEPTH,
             [ATOLL_IRQ_ARG_IRQ] = q.number,        [ATOLL_IRQ_ARG_TRIGGER] = q.trigger,
@@ -179,6 +277,148 @@ static bool build_irqs(struct pd_env *env, const struct spec *spec, struct syste
                    isa ? "ISA" : "IOAPIC", q.number, q.id, e.code);
             return false;
         }
+    }
+    return true;
+}
+
+/* Moves IOSpace `space` (init's slot) into domain `d`'s next IOSpace slot. */
+static bool give_iospace(const struct spec *spec, struct system *sys, uint32_t d, uint64_t space)
+{
+    struct pd *pd = &sys->domains[d];
+    if (sys->iospaces_given[d] >= PD_IOSPACES) {
+        printf("init: system: domain %s: more than %u IOSpaces\n", pd->name, PD_IOSPACES);
+        return false;
+    }
+    (void)spec;
+    uint64_t dest = PD_SLOT_IOSPACE(sys->iospaces_given[d]++);
+    return atoll_cnode_copy_op(ATOLL_CNODE_MOVE, pd->cnode, dest, DEPTH, ATOLL_SLOT_ROOT_CNODE,
+                               space, DEPTH, ATOLL_RIGHTS_ALL, 0)
+               .code == ATOLL_OK;
+}
+
+static const char *bind_refusal(const struct atoll_error_detail *e)
+{
+    if (e->code != ATOLL_ERR_INVALID_ARGUMENT)
+        return "the kernel refused to bind it";
+    switch (e->value0) {
+    case ATOLL_IOMMU_NOT_COVERED:
+        return "no remapping unit covers it";
+    case ATOLL_IOMMU_UNCERTAIN:
+        return "the DMAR does not say for certain which unit covers it";
+    case ATOLL_IOMMU_AMBIGUOUS:
+        return "two remapping units claim it";
+    case ATOLL_IOMMU_UNIT_DOWN:
+        return "the remapping unit that covers it is not up";
+    default:
+        return "the kernel refused to bind it";
+    }
+}
+
+static bool new_iospace(struct pd_env *env, uint64_t *slot)
+{
+    return pd_env_slot(env, slot) &&
+           atoll_untyped_retype(env->untyped, ATOLL_OBJECT_IOSPACE, SYSTEM_IOSPACE_BITS, env->cnode,
+                                0, 0, *slot, 1)
+                   .code == ATOLL_OK;
+}
+
+/* A device DMA cannot be confined for: refused (fail closed), or passed
+ * through with a warning when its description says unsafe_no_iommu. */
+static bool unconfined(const char *name, uint64_t pci, const char *why, bool unsafe)
+{
+    if (!unsafe) {
+        printf("init: system: device %s (" ATOLL_PCI_FORMAT "): %s; passthrough refused: its DMA "
+               "could reach all of memory (unsafe_no_iommu = true would allow it)\n",
+               name, ATOLL_PCI_FORMAT_ARGS(pci), why);
+        return false;
+    }
+    printf("init: system: device %s (" ATOLL_PCI_FORMAT "): %s; passed through WITHOUT DMA "
+           "isolation (unsafe_no_iommu)\n",
+           name, ATOLL_PCI_FORMAT_ARGS(pci), why);
+    return true;
+}
+
+/* [[iospace]] entries become IOSpaces; each [[device]] must answer in
+ * configuration space and, unless the description says iommu = false, is
+ * bound to an IOSpace (its own or the one it names); then its memory
+ * decoding and bus mastering are turned on. The driver's domain gets the
+ * IOSpaces of its devices, then those of [[iospace]] entries naming it
+ * (PD_SLOT_IOSPACE(0), (1), ...), to map its DMA buffers into. */
+static bool build_devices(struct pd_env *env, const struct atoll_bootinfo *bi,
+                          const struct spec *spec, struct system *sys)
+{
+    uint32_t devices = spec_count(spec, ATOLL_SPEC_DEVICES);
+    uint32_t spaces = spec_count(spec, ATOLL_SPEC_IOSPACES);
+    if (devices == 0 && spaces == 0)
+        return true;
+    if (devices > SYSTEM_MAX_DEVICES || spaces > SYSTEM_MAX_DEVICES) {
+        printf("init: system: at most %u devices and %u IOSpaces\n", SYSTEM_MAX_DEVICES,
+               SYSTEM_MAX_DEVICES);
+        return false;
+    }
+    if (!pd_env_slot(env, &sys->pci_ports) || atoll_pci_ports_issue(sys->pci_ports).code) {
+        printf("init: system: no access to PCI configuration space\n");
+        return false;
+    }
+    bool iommu = bi->iommu_units > 0;
+    uint64_t space_slot[SYSTEM_MAX_DEVICES] = {0};
+    for (uint32_t i = 0; i < spaces; i++) {
+        struct atoll_spec_iospace s;
+        spec_iospace(spec, i, &s);
+        if (!iommu) {
+            printf("init: system: iospace %s: no IOMMU is up\n", spec_string(spec, s.name));
+            return false;
+        }
+        if (!new_iospace(env, &space_slot[i]))
+            return false;
+    }
+    for (uint32_t i = 0; i < devices; i++) {
+        struct atoll_spec_device dv;
+        spec_device(spec, i, &dv);
+        const char *name = spec_string(spec, dv.name);
+        uint64_t pci = device_address(&dv);
+        sys->device_pci[i] = pci;
+        if (dv.segment != 0) {
+            printf("init: system: device %s: PCI segment %u is not reachable yet\n", name,
+                   dv.segment);
+            return false;
+        }
+        uint32_t id = atoll_pci_read32(sys->pci_ports, pci, PCI_VENDOR_DEVICE);
+        if ((id & 0xffff) == PCI_VENDOR_NONE) {
+            printf("init: system: device %s (" ATOLL_PCI_FORMAT "): no such PCI function\n", name,
+                   ATOLL_PCI_FORMAT_ARGS(pci));
+            return false;
+        }
+        bool unsafe = (dv.flags & ATOLL_SPEC_DEVICE_UNSAFE_NO_IOMMU) != 0;
+        if (!(dv.flags & ATOLL_SPEC_DEVICE_IOMMU)) {
+            if (!unconfined(name, pci, "the description says iommu = false", unsafe))
+                return false;
+        } else if (!iommu) {
+            if (!unconfined(name, pci,
+                            "no IOMMU is up (no DMAR table, or no remapping unit came up)", unsafe))
+                return false;
+        } else {
+            bool own = dv.iospace == ATOLL_SPEC_NONE;
+            uint64_t space = own ? 0 : space_slot[dv.iospace];
+            if (own && !new_iospace(env, &space))
+                return false;
+            struct atoll_error_detail e = atoll_iommu_bind(space, pci);
+            if (e.code != ATOLL_OK) {
+                if (!unconfined(name, pci, bind_refusal(&e), unsafe))
+                    return false;
+            } else if (own && !give_iospace(spec, sys, dv.domain, space)) {
+                return false;
+            }
+        }
+        uint32_t cmd = atoll_pci_read32(sys->pci_ports, pci, PCI_COMMAND) & 0xffff;
+        atoll_pci_write32(sys->pci_ports, pci, PCI_COMMAND,
+                          cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    }
+    for (uint32_t i = 0; i < spaces; i++) {
+        struct atoll_spec_iospace s;
+        spec_iospace(spec, i, &s);
+        if (s.domain != ATOLL_SPEC_NONE && !give_iospace(spec, sys, s.domain, space_slot[i]))
+            return false;
     }
     return true;
 }
@@ -228,11 +468,9 @@ bool system_load(struct pd_env *env, const struct atoll_bootinfo *bi, const void
                spec_table_name(err.table), err.index, err.field ? err.field : "-");
         return false;
     }
-    for (uint32_t t = ATOLL_SPEC_DEVICES; t < ATOLL_SPEC_STRINGS; t++) {
-        if (spec_count(&spec, t)) {
-            printf("init: system: %s are not loaded yet\n", spec_table_name(t));
-            return false;
-        }
+    if (spec_count(&spec, ATOLL_SPEC_VMS)) {
+        printf("init: system: %s are not loaded yet\n", spec_table_name(ATOLL_SPEC_VMS));
+        return false;
     }
     if (!pd_env_slot(env, &sys->fault_ep) || !pd_env_slot(env, &sys->reply) ||
         atoll_untyped_retype(env->untyped, ATOLL_OBJECT_ENDPOINT, 0, env->cnode, 0, 0,
@@ -241,9 +479,9 @@ bool system_load(struct pd_env *env, const struct atoll_bootinfo *bi, const void
         atoll_untyped_retype(env->untyped, ATOLL_OBJECT_REPLY, 0, env->cnode, 0, 0, sys->reply, 1)
             .code)
         return false;
-    if (!build_domains(env, bi, &spec, sys) || !build_memory(env, &spec, sys) ||
-        !build_channels(env, &spec, sys) || !build_irqs(env, &spec, sys) ||
-        !build_ioports(&spec, sys))
+    if (!build_domains(env, bi, &spec, sys) || !build_devices(env, bi, &spec, sys) ||
+        !build_memory(env, bi, &spec, sys) || !build_channels(env, &spec, sys) ||
+        !build_irqs(env, &spec, sys) || !build_ioports(&spec, sys))
         return false;
     /* Passive servers first: each waits before any client can call it. */
     for (uint32_t i = 0; i < sys->domain_count; i++) {

@@ -1,7 +1,10 @@
 /* init as the system loader (issue 5): builds the protection domains, shared
- * memory, channels, interrupts (IOAPIC and ISA, as channels) and I/O port
- * ranges a system spec (docs/system-description.md) names, starts them,
- * then reports every domain's fault by name. */
+ * memory, device memory (PCI BARs, fixed physical ranges), channels,
+ * interrupts (IOAPIC, ISA and MSI, as channels), I/O port ranges and PCI
+ * devices in IOSpaces that a system spec (docs/system-description.md)
+ * names, starts them, then reports every domain's fault by name. A device
+ * that no IOMMU confines is refused unless its description says
+ * unsafe_no_iommu. */
 #ifndef ATOLL_INIT_SYSTEM_H
 #define ATOLL_INIT_SYSTEM_H
 
@@ -9,12 +12,16 @@
 #include "pd.h"
 
 #define SYSTEM_MAX_DOMAINS 16
+#define SYSTEM_MAX_DEVICES 16 /* [[device]] and [[iospace]] entries, each */
 #define SYSTEM_SPEC_MODULE "system.spec"
 
 struct system {
     struct pd domains[SYSTEM_MAX_DOMAINS];
     uint32_t domain_count;
     uint64_t fault_ep, reply;
+    uint64_t pci_ports;                      /* configuration space, when devices exist */
+    uint64_t device_pci[SYSTEM_MAX_DEVICES]; /* ATOLL_PCI_ADDRESS of each [[device]] */
+    uint32_t iospaces_given[SYSTEM_MAX_DOMAINS];
 };
 
 /* Builds and starts the system in `spec` (its bytes, untrusted). Prints

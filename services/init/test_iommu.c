@@ -333,23 +333,6 @@ static void test_dma(const struct atoll_bootinfo *bi, uint64_t space)
     atoll_pci_write32(pci_ports, edu, PCI_COMMAND, cmd & 0xffff);
 }
 
-/* Points edu's MSI (capability at `cap`) at (address, data), enabled or
- * not. */
-static void edu_msi_program(uint8_t cap, uint64_t address, uint64_t data, bool enable)
-{
-    uint32_t head = atoll_pci_read32(pci_ports, edu, cap);
-    atoll_pci_write32(pci_ports, edu, cap, head & ~PCI_MSI_ENABLE);
-    atoll_pci_write32(pci_ports, edu, cap + PCI_MSI_ADDRESS_LO, (uint32_t)address);
-    if (head & PCI_MSI_64BIT) {
-        atoll_pci_write32(pci_ports, edu, cap + PCI_MSI_ADDRESS_HI, (uint32_t)(address >> 32));
-        atoll_pci_write32(pci_ports, edu, cap + PCI_MSI_DATA_64, (uint32_t)data);
-    } else {
-        atoll_pci_write32(pci_ports, edu, cap + PCI_MSI_DATA_32, (uint32_t)data);
-    }
-    if (enable)
-        atoll_pci_write32(pci_ports, edu, cap, head | PCI_MSI_ENABLE);
-}
-
 static void edu_raise(void)
 {
     *(volatile uint32_t *)(bar + EDU_IRQ_RAISE) = 1;
@@ -393,28 +376,28 @@ static void test_msi_remap(const struct atoll_bootinfo *bi)
         printf("init: iommu: interrupt remapping off, MSI remapping tests skipped\n");
         return;
     }
-    uint8_t cap = atoll_pci_find_capability(pci_ports, edu, PCI_CAP_ID_MSI);
     uint64_t own_address = 0, own_data = 0, foreign_address = 0, foreign_data = 0;
     uint64_t own = msi_handler(edu, MSI_OWN_BADGE, &own_address, &own_data);
     uint64_t foreign = msi_handler(ATOLL_PCI_ADDRESS(0, 0, FOREIGN_DEV, 0), MSI_FOREIGN_BADGE,
                                    &foreign_address, &foreign_data);
-    bool ok = cap != 0 && own != 0 && foreign != 0;
-    test_result("iommu.msi_setup", ok, "capability 0x%x, handlers %lu %lu", cap, own, foreign);
+    bool ok =
+        own != 0 && foreign != 0 && atoll_pci_find_capability(pci_ports, edu, PCI_CAP_ID_MSI) != 0;
+    test_result("iommu.msi_setup", ok, "MSI capability, handlers %lu %lu", own, foreign);
     if (!ok)
         return;
     test_result("iommu.msi_pair_is_remappable",
                 (own_address & MSI_ADDRESS_REMAPPABLE) != 0 && own_data == 0,
                 "address 0x%lx data 0x%lx", own_address, own_data);
 
-    edu_msi_program(cap, own_address, own_data, true);
+    atoll_pci_msi_enable(pci_ports, edu, own_address, (uint32_t)own_data);
     edu_raise();
     TEST_EQ("iommu.msi_remapped_delivered", atoll_poll_for(own, FAULT_EVENT_POLLS), MSI_OWN_BADGE);
 
-    edu_msi_program(cap, foreign_address, foreign_data, true);
+    atoll_pci_msi_enable(pci_ports, edu, foreign_address, (uint32_t)foreign_data);
     edu_raise();
     /* Then edu's own again: once that has arrived, the foreign one would
      * have (the bootstrap core takes them in order). */
-    edu_msi_program(cap, own_address, own_data, true);
+    atoll_pci_msi_enable(pci_ports, edu, own_address, (uint32_t)own_data);
     edu_raise();
     TEST_EQ("iommu.msi_own_after_foreign_delivered", atoll_poll_for(own, FAULT_EVENT_POLLS),
             MSI_OWN_BADGE);
@@ -425,7 +408,7 @@ static void test_msi_remap(const struct atoll_bootinfo *bi)
                "(source id)\n",
                FOREIGN_DEV);
     drain_faults(); /* none from QEMU; a real unit's record is logged */
-    edu_msi_program(cap, 0, 0, false);
+    atoll_pci_msi_disable(pci_ports, edu);
 }
 
 /* The smallest IOSpace runs out of table pages: one more table is

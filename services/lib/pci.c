@@ -66,6 +66,33 @@ uint8_t atoll_pci_find_capability(uint64_t ports, uint64_t pci, uint8_t id)
     return 0;
 }
 
+bool atoll_pci_msi_enable(uint64_t ports, uint64_t pci, uint64_t address, uint32_t data)
+{
+    uint8_t cap = atoll_pci_find_capability(ports, pci, PCI_CAP_ID_MSI);
+    if (cap == 0)
+        return false;
+    /* Off while it changes, so that no message goes to a half-written
+     * address; one message (Multiple Message Enable 0). */
+    uint32_t head = atoll_pci_read32(ports, pci, cap) & ~(PCI_MSI_ENABLE | PCI_MSI_MME_MASK);
+    atoll_pci_write32(ports, pci, cap, head);
+    atoll_pci_write32(ports, pci, cap + PCI_MSI_ADDRESS_LO, (uint32_t)address);
+    if (head & PCI_MSI_64BIT) {
+        atoll_pci_write32(ports, pci, cap + PCI_MSI_ADDRESS_HI, (uint32_t)(address >> 32));
+        atoll_pci_write32(ports, pci, cap + PCI_MSI_DATA_64, data);
+    } else {
+        atoll_pci_write32(ports, pci, cap + PCI_MSI_DATA_32, data);
+    }
+    atoll_pci_write32(ports, pci, cap, head | PCI_MSI_ENABLE);
+    return true;
+}
+
+void atoll_pci_msi_disable(uint64_t ports, uint64_t pci)
+{
+    uint8_t cap = atoll_pci_find_capability(ports, pci, PCI_CAP_ID_MSI);
+    if (cap != 0)
+        atoll_pci_write32(ports, pci, cap, atoll_pci_read32(ports, pci, cap) & ~PCI_MSI_ENABLE);
+}
+
 uint64_t atoll_pci_bar(uint64_t ports, uint64_t pci, unsigned bar)
 {
     if (bar > 5)
@@ -81,6 +108,32 @@ uint64_t atoll_pci_bar(uint64_t ports, uint64_t pci, unsigned bar)
         base |= (uint64_t)atoll_pci_read32(ports, pci, (uint8_t)(off + 4)) << 32;
     }
     return base;
+}
+
+uint64_t atoll_pci_bar_size(uint64_t ports, uint64_t pci, unsigned bar)
+{
+    if (bar > 5)
+        return 0;
+    uint8_t off = (uint8_t)(PCI_BAR0 + 4 * bar);
+    uint32_t lo = atoll_pci_read32(ports, pci, off);
+    if (lo & PCI_BAR_IO)
+        return 0;
+    bool wide = (lo & PCI_BAR_TYPE_MASK) == PCI_BAR_TYPE_64;
+    if (wide && bar == 5)
+        return 0;
+    uint32_t hi = wide ? atoll_pci_read32(ports, pci, (uint8_t)(off + 4)) : 0;
+    atoll_pci_write32(ports, pci, off, UINT32_MAX);
+    uint64_t mask = atoll_pci_read32(ports, pci, off) & PCI_BAR_MEM_MASK;
+    atoll_pci_write32(ports, pci, off, lo);
+    if (wide) {
+        atoll_pci_write32(ports, pci, (uint8_t)(off + 4), UINT32_MAX);
+        mask |= (uint64_t)atoll_pci_read32(ports, pci, (uint8_t)(off + 4)) << 32;
+        atoll_pci_write32(ports, pci, (uint8_t)(off + 4), hi);
+    } else {
+        mask |= UINT64_C(0xffffffff00000000);
+    }
+    /* The size is the lowest address bit the device lets through. */
+    return mask == 0 ? 0 : mask & (~mask + 1);
 }
 
 uint64_t atoll_device_frames(const struct atoll_bootinfo *bi, uint64_t paddr, uint64_t count,

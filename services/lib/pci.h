@@ -35,6 +35,7 @@
 #define PCI_CAP_ID_MSI     0x05
 #define PCI_MSI_ENABLE     (UINT32_C(1) << 16)
 #define PCI_MSI_64BIT      (UINT32_C(1) << 23)
+#define PCI_MSI_MME_MASK   (UINT32_C(7) << 20) /* Multiple Message Enable */
 #define PCI_MSI_ADDRESS_LO 4
 #define PCI_MSI_ADDRESS_HI 8
 #define PCI_MSI_DATA_64    12
@@ -55,9 +56,20 @@ bool atoll_pci_find(uint64_t ports, uint16_t vendor, uint16_t device, uint64_t *
 /* The configuration-space offset of capability `id`, 0 when the function
  * has none (or its list is broken). */
 uint8_t atoll_pci_find_capability(uint64_t ports, uint64_t pci, uint8_t id);
+/* Points the function's MSI capability (single message) at (address,
+ * data), as IRQControl_GetMSI returned them, and enables it. False when
+ * it has no MSI capability. */
+bool atoll_pci_msi_enable(uint64_t ports, uint64_t pci, uint64_t address, uint32_t data);
+/* Turns its MSI off again. */
+void atoll_pci_msi_disable(uint64_t ports, uint64_t pci);
 /* The physical address of memory BAR `bar` (0-5; a 64-bit BAR takes two
  * slots), 0 for an I/O BAR or one that is not set up. */
 uint64_t atoll_pci_bar(uint64_t ports, uint64_t pci, unsigned bar);
+
+/* The size in bytes of memory BAR `bar` (probed: all ones written, the
+ * answer read, the old value put back; decoding must be off), 0 for an
+ * I/O BAR or one that is not implemented. */
+uint64_t atoll_pci_bar_size(uint64_t ports, uint64_t pci, unsigned bar);
 
 /* `count` 4 KiB device frames for the physical pages from `paddr` (which
  * must be aligned to count rounded up to a power of two pages), in

@@ -43,6 +43,10 @@ struct pd_env {
 #define PD_IOPORTS          32                     /* I/O port ranges a domain may hold */
 /* I/O port range i of the domain (in the description's order). */
 #define PD_SLOT_IOPORT(i) (UINT64_C(208) + (i))
+#define PD_IOSPACES       8 /* IOSpaces a domain may hold */
+/* The IOSpaces of the domain's [[device]] entries (their own) and of
+ * [[iospace]] entries naming it, in description order. */
+#define PD_SLOT_IOSPACE(i) (UINT64_C(240) + (i))
 /* A PPC endpoint capability's badge: this flag and the server's channel
  * id (notification badges are channel bits 0..62, never bit 63). */
 #define PD_PPC_BADGE_FLAG (UINT64_C(1) << 63)
