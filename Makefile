@@ -47,7 +47,7 @@ USER_CRT0 := $(BUILD)/u/services/lib/crt0.o
 USER_LIB := $(BUILD)/u/libatoll.a
 USER_PROGRAMS := init bench fuzz hello crasher ping pong
 # Components of the example systems (examples/, docs/components.md).
-USER_PROGRAMS += drivers/serial readline counter client producer consumer spinner worker porttest scribbler eduprobe
+USER_PROGRAMS += drivers/serial readline counter client producer consumer spinner worker porttest scribbler eduprobe drivers/e1000
 USER_ELFS := $(patsubst %,$(BUILD)/services/%.elf,$(USER_PROGRAMS))
 # `make run` boots the system described by SYSTEM: init loads it from
 # system.spec and the images of every component, boot modules named by

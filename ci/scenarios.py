@@ -506,3 +506,41 @@ SCENARIOS.append(
         timeout=QEMU_BIOS_TIMEOUT,
     )
 )
+
+# The e1000 driver as a component of a described system
+# (ci/data/e1000.toml): the loader binds the NIC to its IOSpace, maps its
+# registers and its DMA area (into the driver and, at IOVA 0x40000000,
+# into the IOSpace); the driver asks the tap's address by ARP and pings it.
+SCENARIOS.append(
+    system_scenario(
+        "qemu-e1000-component", "ci/data/e1000.toml",
+        "the e1000 driver component in its IOSpace: ARP and ping to a tap in a netns",
+        [r"^iommu: interrupt remapping on",
+         r"^init: system: 1 domains, 2 regions, 0 channels started",
+         r"^e1000: component up, mac 52:54:00:12:34:56, rings at iova 0x40000000",
+         r"^e1000: arp reply: 10\.70\.0\.1 is at ([0-9a-f]{2}:){5}[0-9a-f]{2}$",
+         r"^e1000: echo reply from 10\.70\.0\.1"],
+        iommu=True,
+        tap_net="10.70.0",
+        nic="e1000",
+        forbid=[r"^e1000: FAIL", r"^init: iommu fault"],
+    )
+)
+
+# The same with the DMA area misplaced in the IOSpace
+# (ci/data/e1000_misplaced.toml): the NIC's first descriptor fetch is
+# blocked and init, which watches the IOMMU's fault records for the
+# system, names the device.
+SCENARIOS.append(
+    system_scenario(
+        "qemu-e1000-component-misplaced", "ci/data/e1000_misplaced.toml",
+        "a driver whose rings are not in its IOSpace: the NIC's DMA is blocked and reported",
+        [r"^init: system: 1 domains, 2 regions, 0 channels started",
+         r"^e1000: component up",
+         r"^init: iommu fault: nic \(00:02\.0\) read from 0x40000000, reason \d+"],
+        iommu=True,
+        tap_net="10.70.0",
+        nic="e1000",
+        forbid=[r"^e1000: arp reply"],
+    )
+)

@@ -3,6 +3,7 @@
 
 #include "atoll/iommu.h"
 #include "atoll/irq.h"
+#include "atoll/tcb.h"
 #include "iommu.h"
 #include "pci.h"
 #include "spec.h"
@@ -12,6 +13,10 @@
 #define PAGE_SIZE UINT64_C(0x1000)
 /* Frames of all shared regions together, one slot each (4 KiB pages). */
 #define SYSTEM_MAX_REGION_PAGES 1024
+/* The badge of the IOMMU fault notification bound to init's TCB: far above
+ * the domains' fault badges (their indices). */
+#define SYSTEM_IOMMU_FAULT_BADGE (UINT64_C(1) << 62)
+
 /* An IOSpace of 64 KiB: its bookkeeping page and 15 IO page tables, enough
  * for a driver's rings and buffers in a few 2 MiB windows. */
 #define SYSTEM_IOSPACE_BITS 16
@@ -123,6 +128,33 @@ static uint64_t device_region_frames(struct pd_env *env, const struct atoll_boot
     return first;
 }
 
+/* An [[iomap]]: a copy of each frame's capability mapped into the
+ * IOSpace at the IOVA, for the device to read and/or write. */
+static bool build_iomap(struct pd_env *env, const struct spec *spec, const struct system *sys,
+                        const struct atoll_spec_map *m, uint64_t first)
+{
+    struct atoll_spec_iospace s;
+    spec_iospace(spec, m->domain, &s);
+    uint64_t rights = (m->perms & ATOLL_SPEC_MAP_READ ? ATOLL_IO_READ : 0) |
+                      (m->perms & ATOLL_SPEC_MAP_WRITE ? ATOLL_IO_WRITE : 0);
+    for (uint64_t off = 0; off < m->size; off += PAGE_SIZE) {
+        uint64_t copy;
+        uint64_t frame = first + (m->offset + off) / PAGE_SIZE;
+        struct atoll_error_detail e = {.code = ATOLL_ERR_NOT_ENOUGH_MEMORY};
+        if (pd_env_slot(env, &copy) &&
+            atoll_cnode_copy_op(ATOLL_CNODE_COPY, env->cnode, copy, DEPTH, env->cnode, frame, DEPTH,
+                                ATOLL_RIGHTS_ALL, 0)
+                    .code == ATOLL_OK)
+            e = atoll_iospace_map(sys->iospace_slot[m->domain], copy, m->vaddr + off, rights);
+        if (e.code != ATOLL_OK) {
+            printf("init: system: iospace %s: mapping at iova 0x%lx failed (error %lu)\n",
+                   spec_string(spec, s.name), m->vaddr + off, e.code);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Ordinary memory regions become 4 KiB frames; device regions (PHYS, BAR)
  * device frames; every mapping maps a copy of each frame's capability.
  * Large pages come later. */
@@ -165,6 +197,11 @@ static bool build_memory(struct pd_env *env, const struct atoll_bootinfo *bi,
     for (uint32_t i = 0; i < maps; i++) {
         struct atoll_spec_map m;
         spec_map(spec, i, &m);
+        if (m.flags & ATOLL_SPEC_MAP_IOSPACE) {
+            if (!build_iomap(env, spec, sys, &m, first_frame[m.region]))
+                return false;
+            continue;
+        }
         struct pd *d = &sys->domains[m.domain];
         uint64_t rights =
             ATOLL_RIGHT_READ | (m.perms & ATOLL_SPEC_MAP_WRITE ? ATOLL_RIGHT_WRITE : 0);
@@ -338,6 +375,33 @@ static bool unconfined(const char *name, uint64_t pci, const char *why, bool uns
     return true;
 }
 
+/* IOMMU fault records reach init as a signal on a notification bound to
+ * its TCB, so the Recv of system_supervise sees them as well as faults. */
+static bool watch_iommu_faults(struct pd_env *env)
+{
+    uint64_t ntfn, badged;
+    return pd_env_slot(env, &ntfn) && pd_env_slot(env, &badged) &&
+           atoll_untyped_retype(env->untyped, ATOLL_OBJECT_NOTIFICATION, 0, env->cnode, 0, 0, ntfn,
+                                1)
+                   .code == ATOLL_OK &&
+           atoll_cnode_copy_op(ATOLL_CNODE_MINT, env->cnode, badged, DEPTH, env->cnode, ntfn, DEPTH,
+                               ATOLL_RIGHTS_ALL, SYSTEM_IOMMU_FAULT_BADGE)
+                   .code == ATOLL_OK &&
+           atoll_invoke(ATOLL_SLOT_ROOT_TCB, ATOLL_TCB_BIND_NOTIFICATION, NULL, 0, &ntfn, 1).code ==
+               ATOLL_OK &&
+           atoll_iommu_set_fault_notification(badged).code == ATOLL_OK;
+}
+
+static const struct system *reporting;
+
+static const char *device_name_of(uint64_t pci)
+{
+    for (uint32_t i = 0; reporting && i < reporting->device_count; i++)
+        if (reporting->device_pci[i] == pci)
+            return reporting->device_name[i];
+    return NULL;
+}
+
 /* [[iospace]] entries become IOSpaces; each [[device]] must answer in
  * configuration space and, unless the description says iommu = false, is
  * bound to an IOSpace (its own or the one it names); then its memory
@@ -361,7 +425,11 @@ static bool build_devices(struct pd_env *env, const struct atoll_bootinfo *bi,
         return false;
     }
     bool iommu = bi->iommu_units > 0;
-    uint64_t space_slot[SYSTEM_MAX_DEVICES] = {0};
+    if (iommu && !watch_iommu_faults(env)) {
+        printf("init: system: cannot watch IOMMU faults\n");
+        return false;
+    }
+    uint64_t *space_slot = sys->iospace_slot;
     for (uint32_t i = 0; i < spaces; i++) {
         struct atoll_spec_iospace s;
         spec_iospace(spec, i, &s);
@@ -378,6 +446,8 @@ static bool build_devices(struct pd_env *env, const struct atoll_bootinfo *bi,
         const char *name = spec_string(spec, dv.name);
         uint64_t pci = device_address(&dv);
         sys->device_pci[i] = pci;
+        sys->device_name[i] = name;
+        sys->device_count = i + 1;
         if (dv.segment != 0) {
             printf("init: system: device %s: PCI segment %u is not reachable yet\n", name,
                    dv.segment);
@@ -414,10 +484,16 @@ static bool build_devices(struct pd_env *env, const struct atoll_bootinfo *bi,
         atoll_pci_write32(sys->pci_ports, pci, PCI_COMMAND,
                           cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
     }
-    for (uint32_t i = 0; i < spaces; i++) {
+    return true;
+}
+
+/* After the [[iomap]]s: each [[iospace]] that names a domain goes to it. */
+static bool give_named_iospaces(const struct spec *spec, struct system *sys)
+{
+    for (uint32_t i = 0; i < spec_count(spec, ATOLL_SPEC_IOSPACES); i++) {
         struct atoll_spec_iospace s;
         spec_iospace(spec, i, &s);
-        if (s.domain != ATOLL_SPEC_NONE && !give_iospace(spec, sys, s.domain, space_slot[i]))
+        if (s.domain != ATOLL_SPEC_NONE && !give_iospace(spec, sys, s.domain, sys->iospace_slot[i]))
             return false;
     }
     return true;
@@ -480,8 +556,9 @@ bool system_load(struct pd_env *env, const struct atoll_bootinfo *bi, const void
             .code)
         return false;
     if (!build_domains(env, bi, &spec, sys) || !build_devices(env, bi, &spec, sys) ||
-        !build_memory(env, bi, &spec, sys) || !build_channels(env, &spec, sys) ||
-        !build_irqs(env, &spec, sys) || !build_ioports(&spec, sys))
+        !build_memory(env, bi, &spec, sys) || !give_named_iospaces(&spec, sys) ||
+        !build_channels(env, &spec, sys) || !build_irqs(env, &spec, sys) ||
+        !build_ioports(&spec, sys))
         return false;
     /* Passive servers first: each waits before any client can call it. */
     for (uint32_t i = 0; i < sys->domain_count; i++) {
@@ -505,6 +582,11 @@ void system_supervise(struct system *sys, unsigned max_faults)
         uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
         struct atoll_syscall_result r =
             atoll_syscall_reply(ATOLL_SYS_RECV, sys->fault_ep, 0, mr, sys->reply);
+        if (!r.error && (r.badge & SYSTEM_IOMMU_FAULT_BADGE)) {
+            reporting = sys;
+            atoll_iommu_drain_faults(device_name_of);
+            continue;
+        }
         if (r.error || r.badge >= sys->domain_count)
             continue;
         /* No reply: the domain stays stopped; the others carry on. */

@@ -22,6 +22,9 @@ struct system {
     uint64_t pci_ports;                      /* configuration space, when devices exist */
     uint64_t device_pci[SYSTEM_MAX_DEVICES]; /* ATOLL_PCI_ADDRESS of each [[device]] */
     uint32_t iospaces_given[SYSTEM_MAX_DOMAINS];
+    uint64_t iospace_slot[SYSTEM_MAX_DEVICES];   /* init's slot of each [[iospace]] until given */
+    const char *device_name[SYSTEM_MAX_DEVICES]; /* for fault reports */
+    uint32_t device_count;
 };
 
 /* Builds and starts the system in `spec` (its bytes, untrusted). Prints
@@ -31,7 +34,9 @@ bool system_load(struct pd_env *env, const struct atoll_bootinfo *bi, const void
                  struct system *out);
 
 /* Receives the domains' faults and reports each by the domain's name; the
- * faulting domain stays stopped. Returns after `max_faults` (0: never). */
+ * faulting domain stays stopped. With devices in IOSpaces it also logs
+ * every DMA fault record with the device's name. Returns after
+ * `max_faults` domain faults (0: never). */
 void system_supervise(struct system *sys, unsigned max_faults);
 
 #endif

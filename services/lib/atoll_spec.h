@@ -132,6 +132,12 @@ struct atoll_spec_region {
 #define ATOLL_SPEC_MAP_EXECUTE 0x04
 #define ATOLL_SPEC_MAP_PERMS   (ATOLL_SPEC_MAP_READ | ATOLL_SPEC_MAP_WRITE | ATOLL_SPEC_MAP_EXECUTE)
 #define ATOLL_SPEC_MAP_CACHED  0x01 /* flags: write-back; device memory never is */
+/* flags: an [[iomap]]: `domain` is an IOSpace index, `vaddr` the IO
+ * virtual address, perms READ (the device may read) and WRITE (it may
+ * write), at least one; RAM regions only; never with CACHED. */
+#define ATOLL_SPEC_MAP_IOSPACE 0x02
+#define ATOLL_SPEC_MAP_FLAGS   (ATOLL_SPEC_MAP_CACHED | ATOLL_SPEC_MAP_IOSPACE)
+#define ATOLL_SPEC_IOVA_END    (UINT64_C(1) << 48) /* the widest IOVA of 4-level tables */
 
 /* Pages [offset, offset + size) of a region at [vaddr, vaddr + size) of a
  * domain; all three aligned to the region's page size. */

@@ -389,20 +389,70 @@ static enum spec_status check_regions(struct checker *c)
     return SPEC_OK;
 }
 
+/* Map `m` (the current one) overlaps an earlier map into the same
+ * domain, or the same IOSpace. */
+static bool overlaps_earlier(const struct checker *c, const struct atoll_spec_map *m)
+{
+    struct atoll_spec_map o;
+    uint32_t kind = m->flags & ATOLL_SPEC_MAP_IOSPACE;
+    for (uint32_t j = 0; j < c->index; j++) {
+        spec_map(c->spec, j, &o);
+        if ((o.flags & ATOLL_SPEC_MAP_IOSPACE) == kind && o.domain == m->domain &&
+            m->vaddr < o.vaddr + o.size && o.vaddr < m->vaddr + m->size)
+            return true;
+    }
+    return false;
+}
+
+/* An [[iomap]]: RAM pages at an IOVA of an IOSpace, for a device to read
+ * and/or write. */
+static enum spec_status check_iomap(struct checker *c, const struct atoll_spec_map *m,
+                                    const struct atoll_spec_region *r)
+{
+    if ((m->flags & ATOLL_SPEC_MAP_CACHED) || (m->perms & ATOLL_SPEC_MAP_EXECUTE))
+        return fail(c, SPEC_ERR_RESERVED, "perms");
+    if (!(m->perms & (ATOLL_SPEC_MAP_READ | ATOLL_SPEC_MAP_WRITE)))
+        return fail(c, SPEC_ERR_RANGE, "perms");
+    /* DMA from device to device memory (peer to peer) is not given. */
+    if (r->flags != 0)
+        return fail(c, SPEC_ERR_RULE, "region");
+    uint64_t page = UINT64_C(1) << r->page_bits;
+    if (m->vaddr % page != 0)
+        return fail(c, SPEC_ERR_ALIGNMENT, "vaddr");
+    if (m->offset % page != 0)
+        return fail(c, SPEC_ERR_ALIGNMENT, "offset");
+    if (m->size % page != 0)
+        return fail(c, SPEC_ERR_ALIGNMENT, "size");
+    if (m->size == 0 || m->offset >= r->size || m->size > r->size - m->offset)
+        return fail(c, SPEC_ERR_RANGE, "size");
+    if (m->vaddr > ATOLL_SPEC_IOVA_END || m->size > ATOLL_SPEC_IOVA_END - m->vaddr)
+        return fail(c, SPEC_ERR_RANGE, "vaddr");
+    if (overlaps_earlier(c, m))
+        return fail(c, SPEC_ERR_OVERLAP, "vaddr");
+    return SPEC_OK;
+}
+
 static enum spec_status check_maps(struct checker *c)
 {
     const struct spec *s = c->spec;
-    struct atoll_spec_map m, o;
+    struct atoll_spec_map m;
     struct atoll_spec_region r;
     c->table = ATOLL_SPEC_MAPS;
     for (c->index = 0; spec_map(s, c->index, &m); c->index++) {
-        if (!valid_index(s, ATOLL_SPEC_DOMAINS, m.domain))
+        bool io = (m.flags & ATOLL_SPEC_MAP_IOSPACE) != 0;
+        if (!valid_index(s, io ? ATOLL_SPEC_IOSPACES : ATOLL_SPEC_DOMAINS, m.domain))
             return fail(c, SPEC_ERR_INDEX, "domain");
         if (!spec_region(s, m.region, &r))
             return fail(c, SPEC_ERR_INDEX, "region");
-        if ((m.perms & ~ATOLL_SPEC_MAP_PERMS) != 0 || (m.flags & ~ATOLL_SPEC_MAP_CACHED) != 0 ||
+        if ((m.perms & ~ATOLL_SPEC_MAP_PERMS) != 0 || (m.flags & ~ATOLL_SPEC_MAP_FLAGS) != 0 ||
             m.reserved0 != 0 || m.reserved1 != 0)
             return fail(c, SPEC_ERR_RESERVED, "perms");
+        if (io) {
+            enum spec_status st = check_iomap(c, &m, &r);
+            if (st != SPEC_OK)
+                return st;
+            continue;
+        }
         if (!(m.perms & ATOLL_SPEC_MAP_READ))
             return fail(c, SPEC_ERR_RANGE, "perms");
         /* A device's registers belong to its driver alone. */
@@ -428,11 +478,8 @@ static enum spec_status check_maps(struct checker *c)
         if (m.vaddr < ATOLL_SPEC_MAP_MIN || m.vaddr > ATOLL_SPEC_MAP_END ||
             m.size > ATOLL_SPEC_MAP_END - m.vaddr)
             return fail(c, SPEC_ERR_RANGE, "vaddr");
-        for (uint32_t j = 0; j < c->index; j++) {
-            spec_map(s, j, &o);
-            if (o.domain == m.domain && m.vaddr < o.vaddr + o.size && o.vaddr < m.vaddr + m.size)
-                return fail(c, SPEC_ERR_OVERLAP, "vaddr");
-        }
+        if (overlaps_earlier(c, &m))
+            return fail(c, SPEC_ERR_OVERLAP, "vaddr");
     }
     return SPEC_OK;
 }

@@ -592,6 +592,22 @@ static void m_map_cached_device(uint8_t *b)
 {
     EDIT(atoll_spec_map, ATOLL_SPEC_MAPS, 0, r.flags = ATOLL_SPEC_MAP_CACHED);
 }
+static void m_iomap_iospace(uint8_t *b)
+{
+    /* An [[iomap]] names an IOSpace: index 5 is none. */
+    EDIT(atoll_spec_map, ATOLL_SPEC_MAPS, 1, r.flags = ATOLL_SPEC_MAP_IOSPACE; r.domain = 5);
+}
+static void m_iomap_execute(uint8_t *b)
+{
+    EDIT(atoll_spec_map, ATOLL_SPEC_MAPS, 1, r.flags = ATOLL_SPEC_MAP_IOSPACE; r.domain = 0;
+         r.perms = ATOLL_SPEC_MAP_READ | ATOLL_SPEC_MAP_EXECUTE);
+}
+static void m_iomap_device_memory(uint8_t *b)
+{
+    /* DMA into a device's registers (peer to peer) is not given. */
+    EDIT(atoll_spec_map, ATOLL_SPEC_MAPS, 0, r.flags = ATOLL_SPEC_MAP_IOSPACE; r.domain = 0;
+         r.perms = ATOLL_SPEC_MAP_READ);
+}
 static void m_map_bar_other_domain(uint8_t *b)
 {
     /* mux maps nic0's registers, which are e1000's. */
@@ -789,6 +805,9 @@ static const struct mutation mutations[] = {
     {"map_perm_bit", m_map_perm_bit, SPEC_ERR_RESERVED, ATOLL_SPEC_MAPS, 1, "perms"},
     {"map_cached_device", m_map_cached_device, SPEC_ERR_RULE, ATOLL_SPEC_MAPS, 0, "flags"},
     {"map_bar_other_domain", m_map_bar_other_domain, SPEC_ERR_RULE, ATOLL_SPEC_MAPS, 2, "region"},
+    {"iomap_iospace", m_iomap_iospace, SPEC_ERR_INDEX, ATOLL_SPEC_MAPS, 1, "domain"},
+    {"iomap_execute", m_iomap_execute, SPEC_ERR_RESERVED, ATOLL_SPEC_MAPS, 1, "perms"},
+    {"iomap_device_memory", m_iomap_device_memory, SPEC_ERR_RULE, ATOLL_SPEC_MAPS, 0, "region"},
     {"channel_domain", m_channel_domain, SPEC_ERR_INDEX, ATOLL_SPEC_CHANNELS, 1, "domain_a"},
     {"channel_same", m_channel_same, SPEC_ERR_RULE, ATOLL_SPEC_CHANNELS, 1, "domain_b"},
     {"channel_id", m_channel_id, SPEC_ERR_RANGE, ATOLL_SPEC_CHANNELS, 1, "id_b"},
