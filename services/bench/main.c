@@ -115,16 +115,17 @@ static void ipc_server_minimal(uint64_t ep)
     uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
     atoll_syscall_reply(ATOLL_SYS_RECV, ep, 0, mr, server_reply);
     register uint64_t reply __asm__("r12") = server_reply;
-    __asm__ volatile("1:\n\t"
-                     "mov %[number], %%eax\n\t"
-                     "mov %[ep], %%rdi\n\t"
-                     "mov %[info], %%esi\n\t"
-                     "syscall\n\t"
-                     "jmp 1b"
-                     :
-                     : [number] "i"(ATOLL_SYS_REPLY_RECV), [ep] "r"(ep),
-                       [info] "i"(atoll_msginfo(0, 1, 0)), "r"(reply)
-                     : "rax", "rdi", "rsi", "rdx", "r8", "r9", "r10", "rcx", "r11", "memory");
+    __asm__ volatile(
+        "1:\n\t"
+        "mov %[number], %%eax\n\t"
+        "mov %[ep], %%rdi\n\t"
+        "mov %[info], %%esi\n\t"
+        "syscall\n\t"
+        "jmp 1b"
+        :
+        : [number] "i"(ATOLL_SYS_REPLY_RECV), [ep] "r"(ep), [info] "i"(atoll_msginfo(0, 1, 0)),
+          "r"(reply)
+        : "rax", "rdi", "rsi", "rdx", "r8", "r9", "r10", "rcx", "r11", "memory");
 }
 
 static uint64_t map_tables(uint64_t vspace, uint64_t vaddr)
@@ -209,16 +210,17 @@ static uint64_t measure_call_minimal(uint64_t ep)
     atoll_syscall(ATOLL_SYS_CALL, ep, atoll_msginfo(0, 1, 0), mr); /* warm up */
     uint64_t n = ITERATIONS;
     uint64_t t0 = rdtsc();
-    __asm__ volatile("1:\n\t"
-                     "mov %[number], %%eax\n\t"
-                     "mov %[ep], %%rdi\n\t"
-                     "mov %[info], %%esi\n\t"
-                     "syscall\n\t"
-                     "dec %[n]\n\t"
-                     "jnz 1b"
-                     : [n] "+r"(n)
-                     : [number] "i"(ATOLL_SYS_CALL), [ep] "r"(ep), [info] "i"(atoll_msginfo(0, 1, 0))
-                     : "rax", "rdi", "rsi", "rdx", "r8", "r9", "r10", "rcx", "r11", "memory");
+    __asm__ volatile(
+        "1:\n\t"
+        "mov %[number], %%eax\n\t"
+        "mov %[ep], %%rdi\n\t"
+        "mov %[info], %%esi\n\t"
+        "syscall\n\t"
+        "dec %[n]\n\t"
+        "jnz 1b"
+        : [n] "+r"(n)
+        : [number] "i"(ATOLL_SYS_CALL), [ep] "r"(ep), [info] "i"(atoll_msginfo(0, 1, 0))
+        : "rax", "rdi", "rsi", "rdx", "r8", "r9", "r10", "rcx", "r11", "memory");
     return (rdtsc() - t0) / ITERATIONS;
 }
 
