@@ -4,7 +4,7 @@
 ; and masks IF (IA32_FMASK). The stub builds the same struct trap_frame an
 ; interrupt from ring 3 would, in the running thread's TCB, so every way in
 ; and out of user mode shares one layout. Call and ReplyRecv go to the IPC
-; fast path (kernel/fastpath.c), which falls back to the general path.
+; fast path (fastpath.asm), which falls back to the general path.
 
 %include "layout.inc"
 %include "frame.inc"
@@ -27,20 +27,14 @@ syscall_entry:
     push 0                          ; error
     push TRAP_VECTOR_SYSCALL        ; vector
     PUSH_GPRS                       ; no CLD: IA32_FMASK clears DF (syscall.c)
+    cmp rax, SYS_CALL               ; rax is still the system-call number
+    je fastpath_call                ; RSP at the frame, registers as the user left them
+    cmp rax, SYS_REPLY_RECV
+    je fastpath_reply_recv
     mov rdi, rsp
     mov rsp, [gs:PERCPU_KERNEL_STACK]
-    cmp rax, SYS_CALL               ; rax is still the system-call number
-    je .call
-    cmp rax, SYS_REPLY_RECV
-    je .reply_recv
     call syscall_dispatch
-    ud2                             ; none of the three returns
-.call:
-    call fastpath_call
-    ud2
-.reply_recv:
-    call fastpath_reply_recv
-    ud2
+    ud2                             ; neither returns
 
 ; void return_to_user(struct trap_frame *frame): restores every register
 ; from the frame and returns to ring 3.

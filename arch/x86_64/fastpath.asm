@@ -1,0 +1,494 @@
+; The IPC fast path for Call and ReplyRecv (seL4 fastpath_call and
+; fastpath_reply_recv, MCS variant), in assembly: kernel/fastpath.c says
+; what it handles and why, docs/kernel.md ("The IPC fast path") lists the
+; checks and where the instructions go.
+;
+; The SYSCALL stub (syscall_entry.asm) jumps here with the caller's whole
+; register frame saved in its TCB and every register still holding the
+; user's value. Each check, in the order of the C version it replaces,
+; jumps to the general path on failure (fastpath_fallback() in
+; kernel/fastpath.c), which runs the system call from the start under the
+; lock already taken: nothing has been written by then. Past the checks the
+; operation cannot fail.
+;
+; What assembly buys over C (measured with `make bench`): the message
+; stays in the registers it arrived in (rdx, r8, r9, r10 are never touched,
+; rdi and rsi are rewritten in place), so the receiver's frame is neither
+; written nor read for it; only the receiver's other registers are loaded
+; on the way out; no prologue, no kernel-stack frame, no call.
+;
+; Registers on the way through:
+;   rbx  the current thread (its TCB; the register frame is its start)
+;   rsp  this core's kernel stack (only the two C calls below use it)
+;   rdi  capability pointer of the endpoint, then the receiver's badge
+;   rsi  message info, then the receiver's message info
+;   rdx, r8, r9, r10   message words (rdx is clobbered by RDTSC and XSAVE's
+;        mask and reloaded from the frame at the end)
+;   r12  ReplyRecv: pointer of the reply object; then the reply object
+;   r13  the endpoint;  r14  the thread switched to;  r11  the SC
+;   r15  this core's struct core_sched;  ebp  this core's index
+; Interrupts are off from SYSCALL to SYSRET (IA32_FMASK masks IF).
+
+%include "layout.inc"
+%include "frame.inc"
+%include "fastpath_layout.inc"
+
+section .text
+bits 64
+
+extern kernel_big_lock, kernel_lock_wait_timed, fastpath_fallback, fastpath_completed
+extern sched_cores, cpu_features, kernel_pml4_phys, return_to_user
+global fastpath_call, fastpath_reply_recv
+
+; ---- Pieces shared by both halves. Labels passed in are the caller's.
+
+; Takes the kernel lock (a ticket lock, kernel/spinlock.h), untimed: the
+; hold is short and measured by `make bench`. %1: where to wait if the
+; lock is taken. The owner word stays unset: only kernel_lock_held_here()
+; reads it, on this core, and nothing here calls it; fastpath_fallback()
+; sets it before the general path runs.
+%macro TAKE_LOCK 1
+    mov ebp, 1
+    lock xadd [rel kernel_big_lock + LOCK_NEXT], ebp
+    cmp ebp, [rel kernel_big_lock + LOCK_SERVING]
+    jne %1
+%endmacro
+
+; The lock is taken by another core: wait for it (timed, as every
+; contended wait), then load the registers the C call clobbered again
+; from the frame and go on at %1.
+%macro WAIT_FOR_LOCK 1
+    mov edi, ebp
+    call kernel_lock_wait_timed
+    mov rdi, [rbx + FRAME_RDI]
+    mov rsi, [rbx + FRAME_RSI]
+    mov rdx, [rbx + FRAME_RDX]
+    mov r8, [rbx + FRAME_R8]
+    mov r9, [rbx + FRAME_R9]
+    mov r10, [rbx + FRAME_R10]
+    jmp %1
+%endmacro
+
+; The current thread may make this call here: it is this core's current
+; thread (the frame just saved is its TCB) and runnable (a thread stopped
+; from another core while it ran makes no more calls), has no pending
+; fault, and the message is at most four words without capabilities (one
+; compare: the capability count sits just above the length). %1: slow.
+%macro CHECK_SELF 1
+    mov ebp, [gs:PERCPU_INDEX]
+    cmp rbx, [gs:PERCPU_CURRENT]
+    jne %1
+    cmp dword [rbx + TCB_STATE], THREAD_RUNNABLE
+    jne %1
+    cmp dword [rbx + TCB_FAULT_KIND], 0
+    jne %1
+    mov eax, esi
+    and eax, MSGINFO_LENGTH_CAPS_MASK
+    cmp eax, MSG_REGISTERS
+    ja %1
+%endmacro
+
+; The thread's root CNode, if it resolves a whole pointer in one level
+; (guard size + radix = 64, as init's); anything else goes to the general
+; lookup. Out: rax = the CNode's physical address, cl = radix, r13 =
+; guard, r14 = PHYSMAP_BASE. %1: slow.
+%macro DECODE_ROOT 1
+    mov rax, [rbx + TCB_CSPACE_CAP]
+    mov r13, [rbx + TCB_CSPACE_CAP + 8]
+    mov rcx, rax
+    shr rcx, CAP_TYPE_SHIFT
+    cmp ecx, CAP_CNODE
+    jne %1
+    mov rcx, rax
+    shr rcx, CAP_FIELD_SHIFT
+    and ecx, CAP_SIZE_BITS_MASK             ; radix
+    mov r11d, r13d
+    and r11d, CAP_GUARD_SIZE_MASK
+    add r11d, ecx
+    cmp r11d, CPTR_BITS
+    jne %1
+    shr r13, CAP_CNODE_GUARD_SIZE_BITS      ; guard
+    CAP_PADDR rax
+    mov r14, PHYSMAP_BASE
+%endmacro
+
+; %1 = the physical address of the object a capability's word 0 names
+; (bits 47..0 hold it >> 4).
+%macro CAP_PADDR 1
+    shl %1, 64 - CAP_PADDR_BITS
+    shr %1, 64 - CAP_PADDR_BITS - CAP_PADDR_SHIFT
+%endmacro
+
+; %2 = physical address of the slot that pointer %1 names in the root
+; decoded by DECODE_ROOT; %3 (slow) if the guard does not match. Once the
+; guard matched, guard << radix is exactly the pointer's upper bits.
+%macro LOOKUP 3
+    mov %2, %1
+    shr %2, cl
+    cmp %2, r13
+    jne %3
+    mov %2, r13
+    shl %2, cl
+    xor %2, %1                              ; slot index
+    shl %2, CAP_SLOT_SIZE_BITS
+    add %2, rax
+%endmacro
+
+; The blocked thread %1 may become this core's current thread now: it
+; belongs to this core, is current nowhere, in no queue, its FPU area is
+; set up, and no thread ready here has a higher priority (seL4
+; isHighestPrio: an equal one does not preempt; the bit scan is out of
+; line at %3, back at %4). Sets r15 to this core's struct core_sched.
+%macro MAY_SWITCH_TO 4
+    cmp [%1 + TCB_AFFINITY], ebp
+    jne %2
+    cmp dword [%1 + TCB_CURRENT_ON], 0
+    jne %2
+    cmp byte [%1 + TCB_RQ_QUEUED], 0
+    jne %2
+    cmp byte [%1 + TCB_RELEASE_QUEUED], 0
+    jne %2
+    cmp byte [%1 + TCB_FPU_READY], 0
+    je %2
+    imul r15d, ebp, CORE_SCHED_SIZE
+    lea r15, [r15 + sched_cores]
+    cmp byte [r15 + CORE_SCHED_NEED_RESCHED], 0
+    jne %2
+    cmp qword [r15 + CORE_SCHED_SUMMARY], 0
+    jne %3
+%4:
+%endmacro
+
+; Out of line for MAY_SWITCH_TO: the highest ready priority, two bit
+; scans over the ready queue's bitmap (sched_none_ready_above()).
+%macro HIGHEST_READY_CHECK 4
+%3:
+    bsr rax, [r15 + CORE_SCHED_SUMMARY]
+    bsr rcx, [r15 + CORE_SCHED_BITMAP + rax * 8]
+    shl eax, 6
+    add eax, ecx
+    movzx ecx, byte [%1 + TCB_RQ_PRIO]
+    cmp eax, ecx
+    ja %2
+    jmp %4
+%endmacro
+
+; budget_left() of kernel/fastpath.c for the SC in r11, which the current
+; thread runs on: it is the SC this core charges, nothing has expired or
+; changed its refills since the budget timer was programmed, and that
+; deadline is at least MIN_BUDGET away. Clobbers rax, rcx, rdx. %1: slow.
+%macro BUDGET_LEFT 1
+    test r11, r11
+    jz %1
+    cmp r11, [r15 + CORE_SCHED_SC]
+    jne %1
+    cmp [r11 + SC_TCB], rbx
+    jne %1
+    cmp qword [r15 + CORE_SCHED_EXPIRED], 0
+    jne %1
+    mov rcx, [r15 + CORE_SCHED_TIMER_DEADLINE]
+    test rcx, rcx
+    jz %1
+    cmp dword [r11 + SC_REFILL_LIMIT], 0    ; refill_active()
+    je %1
+    rdtsc
+    shl rdx, 32
+    or rax, rdx
+    add rax, [r11 + SC_REFILL_MIN_BUDGET]
+    cmp rax, rcx
+    ja %1
+%endmacro
+
+; thread_run() for the case the checks leave, then back to user mode with
+; the message in registers: from rbx to r14 (blocked until now, on the SC
+; the core already charges: the charge and the timer stay as they are),
+; rdi = badge, rsi = message info, r8-r10 as sent, rdx from the sender's
+; frame, rax = ATOLL_OK. %1: a prefix for the out-of-line labels.
+%macro SWITCH_AND_RETURN 1
+    cmp byte [rel cpu_features + CPU_FEATURES_XSAVE], 0
+    je %1_fxsave
+    mov eax, -1                             ; every enabled component
+    mov edx, eax
+    xsave64 [rbx + TCB_FPU]
+    xrstor64 [r14 + TCB_FPU]
+%1_fpu_done:
+    xor eax, eax
+    mov [rbx + TCB_CURRENT_ON], eax
+    mov [gs:PERCPU_CURRENT], r14
+    lea ecx, [rbp + 1]
+    mov [r14 + TCB_CURRENT_ON], ecx
+    mov dword [r14 + TCB_STATE], THREAD_RUNNABLE
+    mov dword [r14 + TCB_BLOCK_KIND], BLOCK_NONE
+    mov [r14 + TCB_BLOCKED_ON], rax
+    ; As vspace_thread_root(): a VSpace that was deleted leaves the thread
+    ; on the kernel's tables, where it faults.
+    mov rax, [r14 + TCB_VSPACE_CAP]
+    mov rcx, rax
+    shr rcx, CAP_TYPE_SHIFT
+    cmp ecx, CAP_PML4
+    jne %1_kernel_root
+    CAP_PADDR rax
+    cmp rax, [r14 + TCB_CR3]
+    jne %1_kernel_root
+%1_root:
+    mov rcx, cr3
+    cmp rcx, rax
+    jne %1_write_cr3
+%1_cr3_done:
+    lea rax, [r14 + TCB_CONTEXT_TOP]
+    mov [gs:PERCPU_USER_CONTEXT], rax
+    mov [gs:PERCPU_TSS_RSP0], rax
+    ; SYSRET only where return_to_user would use it (its comment says
+    ; why): RCX = RIP, R11 = RFLAGS in the frame, RIP below 2^47. Decided
+    ; under the lock, so that the frame is written, if at all, under it.
+    mov rcx, [r14 + FRAME_RIP]
+    cmp rcx, [r14 + FRAME_RCX]
+    jne %1_iret
+    mov r11, [r14 + FRAME_RFLAGS]
+    cmp r11, [r14 + FRAME_R11]
+    jne %1_iret
+    mov rax, rcx
+    shr rax, 47
+    jnz %1_iret
+    lock add dword [rel kernel_big_lock + LOCK_SERVING], 1
+    mov rdx, [rbx + FRAME_RDX]
+    mov rbx, [r14 + FRAME_RBX]
+    mov rbp, [r14 + FRAME_RBP]
+    mov r12, [r14 + FRAME_R12]
+    mov r13, [r14 + FRAME_R13]
+    mov r15, [r14 + FRAME_R15]
+    mov rsp, [r14 + FRAME_RSP]
+    mov r14, [r14 + FRAME_R14]
+    xor eax, eax                            ; ATOLL_OK
+    swapgs
+    o64 sysret
+%endmacro
+
+; Out of line for SWITCH_AND_RETURN.
+%macro SWITCH_COLD 1
+%1_fxsave:
+    fxsave64 [rbx + TCB_FPU]
+    fxrstor64 [r14 + TCB_FPU]
+    jmp %1_fpu_done
+%1_kernel_root:
+    mov rax, [rel kernel_pml4_phys]
+    jmp %1_root
+%1_write_cr3:
+    mov cr3, rax
+    jmp %1_cr3_done
+%1_iret:
+    ; The frame was changed (TCB_WriteRegisters) since the thread entered
+    ; the kernel: the message goes into the frame, and return_to_user
+    ; restores everything.
+    mov qword [r14 + FRAME_RAX], ATOLL_OK
+    mov [r14 + FRAME_RDI], rdi
+    mov [r14 + FRAME_RSI], rsi
+    mov rdx, [rbx + FRAME_RDX]
+    mov [r14 + FRAME_RDX], rdx
+    mov [r14 + FRAME_R8], r8
+    mov [r14 + FRAME_R9], r9
+    mov [r14 + FRAME_R10], r10
+    lock add dword [rel kernel_big_lock + LOCK_SERVING], 1
+    mov rdi, r14
+    jmp return_to_user
+%endmacro
+
+; ---- Call: rdi = endpoint, rsi = info, rdx/r8/r9/r10 = message.
+; Entered from syscall_entry with rsp at the saved frame.
+fastpath_call:
+    mov rbx, rsp
+    mov rsp, [gs:PERCPU_KERNEL_STACK]
+    TAKE_LOCK .contended
+.locked:
+    CHECK_SELF .slow
+    ; A pending signal-abort ends the Call at once (ipc_pending_abort()).
+    mov rax, [rbx + TCB_BOUND_NTFN]
+    test rax, rax
+    jnz .bound_notification
+.no_abort:
+    DECODE_ROOT .slow
+    LOOKUP rdi, r11, .slow
+    ; An endpoint capability with the write right.
+    mov rax, [r14 + r11]
+    mov rdi, [r14 + r11 + 8]                ; its badge, for the receiver
+    mov rcx, rax
+    shr rcx, CAP_FIELD_SHIFT
+    and ecx, CAP_TYPE_MASK_AT_FIELDS | ATOLL_RIGHT_WRITE
+    cmp ecx, (CAP_ENDPOINT << CAP_TYPE_AT_FIELDS) | ATOLL_RIGHT_WRITE
+    jne .slow
+    CAP_PADDR rax
+    lea r13, [r14 + rax]
+    ; A passive server waits in Recv with a reply object that holds no
+    ; caller and no donation, on an endpoint without a budget threshold.
+    mov r14, [r13 + EP_HEAD]
+    test r14, r14
+    jz .slow
+    cmp dword [r14 + TCB_BLOCK_KIND], BLOCK_RECV
+    jne .slow
+    cmp qword [r14 + TCB_SC], 0
+    jne .slow
+    cmp qword [r13 + EP_BUDGET_THRESHOLD], 0
+    jne .slow
+    mov r12, [r14 + TCB_REPLY]
+    test r12, r12
+    jz .slow
+    cmp qword [r12 + REPLY_CALLER], 0
+    jne .slow
+    cmp qword [r12 + REPLY_DONATED], 0
+    jne .slow
+    cmp [rbx + TCB_AFFINITY], ebp
+    jne .slow
+    MAY_SWITCH_TO r14, .slow, .ready_queue, .highest
+    mov r11, [rbx + TCB_SC]
+    BUDGET_LEFT .slow
+
+    ; Committed: ipc_send(), link_reply() and sched_donate_on_call().
+    xor eax, eax
+    ; The server leaves the endpoint's queue, whose head it is
+    ; (thread_queue_pop()).
+    mov rcx, [r14 + TCB_QUEUE_NEXT]
+    mov [r13 + EP_HEAD], rcx
+    test rcx, rcx
+    jnz .more_receivers
+    mov [r13 + EP_TAIL], rax
+.dequeued:
+    mov [r14 + TCB_QUEUE_NEXT], rax
+    mov [r14 + TCB_QUEUE_PREV], rax
+    and rsi, MSGINFO_KEEP_MASK              ; label and length: no caps
+    mov [r14 + TCB_REPLY], rax
+    mov [r12 + REPLY_RECEIVER], rax
+    mov [r12 + REPLY_CALLER], rbx
+    mov dword [rbx + TCB_STATE], THREAD_BLOCKED
+    mov dword [rbx + TCB_BLOCK_KIND], BLOCK_REPLY
+    mov [rbx + TCB_BLOCKED_ON], r12
+    mov [rbx + TCB_SC], rax
+    mov [r11 + SC_TCB], r14
+    mov [r14 + TCB_SC], r11
+    mov [r12 + REPLY_DONATED], r11
+    mov rcx, [r11 + SC_REPLY]
+    mov [r12 + REPLY_DONATION_PREV], rcx
+    mov [r11 + SC_REPLY], r12
+    add qword [rel fastpath_completed + COUNTS_CALLS], 1
+    SWITCH_AND_RETURN .sw
+
+.bound_notification:
+    mov rax, [rax + NTFN_WORD]
+    test rax, [rbx + TCB_ABORT_MASK]
+    jz .no_abort
+.slow:
+    mov rdi, rbx
+    call fastpath_fallback
+    ud2
+.contended:
+    WAIT_FOR_LOCK .locked
+.more_receivers:
+    mov [rcx + TCB_QUEUE_PREV], rax
+    jmp .dequeued
+    HIGHEST_READY_CHECK r14, .slow, .ready_queue, .highest
+    SWITCH_COLD .sw
+
+; ---- ReplyRecv: rdi = endpoint, r12 = reply object, rsi = info,
+; rdx/r8/r9/r10 = message. Entered as fastpath_call.
+fastpath_reply_recv:
+    mov rbx, rsp
+    mov rsp, [gs:PERCPU_KERNEL_STACK]
+    TAKE_LOCK .contended
+.locked:
+    CHECK_SELF .slow
+    ; A bound notification could end the Recv at once.
+    cmp qword [rbx + TCB_BOUND_NTFN], 0
+    jne .slow
+    DECODE_ROOT .slow
+    LOOKUP rdi, r11, .slow
+    LOOKUP r12, r15, .slow
+    ; An endpoint capability with the read right, a reply capability.
+    mov rax, [r14 + r11]
+    mov rcx, rax
+    shr rcx, CAP_FIELD_SHIFT
+    and ecx, CAP_TYPE_MASK_AT_FIELDS | ATOLL_RIGHT_READ
+    cmp ecx, (CAP_ENDPOINT << CAP_TYPE_AT_FIELDS) | ATOLL_RIGHT_READ
+    jne .slow
+    CAP_PADDR rax
+    lea r13, [r14 + rax]
+    mov rax, [r14 + r15]
+    mov rcx, rax
+    shr rcx, CAP_TYPE_SHIFT
+    cmp ecx, CAP_REPLY
+    jne .slow
+    CAP_PADDR rax
+    lea r12, [r14 + rax]
+    ; The reply object holds a caller without a fault, a pending abort or
+    ; an SC, blocked on it, and the SC it donated, with this reply object
+    ; at the top of the SC's donation chain (so the SC goes back with the
+    ; reply); no receiver is recorded on it.
+    mov r14, [r12 + REPLY_CALLER]
+    test r14, r14
+    jz .slow
+    cmp dword [r14 + TCB_FAULT_KIND], 0
+    jne .slow
+    cmp qword [r14 + TCB_ABORT_PENDING], 0
+    jne .slow
+    cmp qword [r12 + REPLY_RECEIVER], 0
+    jne .slow
+    cmp dword [r14 + TCB_BLOCK_KIND], BLOCK_REPLY
+    jne .slow
+    cmp [r14 + TCB_BLOCKED_ON], r12
+    jne .slow
+    cmp qword [r14 + TCB_SC], 0
+    jne .slow
+    mov r11, [r12 + REPLY_DONATED]
+    test r11, r11
+    jz .slow
+    cmp [r11 + SC_REPLY], r12
+    jne .slow
+    ; No sender waits on the endpoint (the Recv would return at once).
+    mov rax, [r13 + EP_HEAD]
+    test rax, rax
+    jnz .queued
+.no_sender:
+    MAY_SWITCH_TO r14, .slow, .ready_queue, .highest
+    BUDGET_LEFT .slow
+
+    ; Committed: ipc_reply(), sched_return_donation() and recv_endpoint().
+    xor eax, eax
+    mov [r12 + REPLY_CALLER], rax
+    mov rcx, [r12 + REPLY_DONATION_PREV]
+    mov [r11 + SC_REPLY], rcx
+    mov [r12 + REPLY_DONATED], rax
+    mov [r12 + REPLY_DONATION_PREV], rax
+    mov [rbx + TCB_SC], rax
+    mov [r11 + SC_TCB], r14
+    mov [r14 + TCB_SC], r11
+    mov [rbx + TCB_REPLY], r12
+    mov [r12 + REPLY_RECEIVER], rbx
+    mov dword [rbx + TCB_STATE], THREAD_BLOCKED
+    mov dword [rbx + TCB_BLOCK_KIND], BLOCK_RECV
+    mov [rbx + TCB_BLOCKED_ON], r13
+    ; thread_queue_append(&ep->queue, self)
+    mov [rbx + TCB_QUEUE_NEXT], rax
+    mov rcx, [r13 + EP_TAIL]
+    mov [rbx + TCB_QUEUE_PREV], rcx
+    test rcx, rcx
+    jnz .behind_others
+    mov [r13 + EP_HEAD], rbx
+.queued_self:
+    mov [r13 + EP_TAIL], rbx
+    add qword [rel fastpath_completed + COUNTS_REPLY_RECVS], 1
+    xor edi, edi                            ; a reply carries no badge
+    and rsi, MSGINFO_KEEP_MASK
+    SWITCH_AND_RETURN .sw
+
+.queued:
+    cmp dword [rax + TCB_BLOCK_KIND], BLOCK_SEND
+    jne .no_sender
+.slow:
+    mov rdi, rbx
+    call fastpath_fallback
+    ud2
+.contended:
+    WAIT_FOR_LOCK .locked
+.behind_others:
+    mov [rcx + TCB_QUEUE_NEXT], rbx
+    jmp .queued_self
+    HIGHEST_READY_CHECK r14, .slow, .ready_queue, .highest
+    SWITCH_COLD .sw
