@@ -134,7 +134,6 @@ _Static_assert(REFILL_SC_KERNEL_BYTES + offsetof(struct refill_sc, min_budget) =
                "fastpath_layout.inc SC_REFILL_MIN_BUDGET");
 _Static_assert(REFILL_SC_KERNEL_BYTES + offsetof(struct refill_sc, limit) == 124,
                "fastpath_layout.inc SC_REFILL_LIMIT");
-_Static_assert(sizeof(struct core_sched) == 4216, "fastpath_layout.inc CORE_SCHED_SIZE");
 _Static_assert(offsetof(struct core_sched, ready.summary) == 0,
                "fastpath_layout.inc CORE_SCHED_SUMMARY");
 _Static_assert(offsetof(struct core_sched, ready.bitmap) == 8,
@@ -150,6 +149,7 @@ _Static_assert(offsetof(struct percpu, index) == 32, "fastpath_layout.inc PERCPU
 _Static_assert(offsetof(struct percpu, current) == 48, "fastpath_layout.inc PERCPU_CURRENT");
 _Static_assert(offsetof(struct percpu, tss) + offsetof(struct tss, rsp) == 116,
                "fastpath_layout.inc PERCPU_TSS_RSP0");
+_Static_assert(offsetof(struct percpu, sched_core) == 224, "fastpath_layout.inc PERCPU_SCHED_CORE");
 _Static_assert(offsetof(struct spinlock, next) == 0, "fastpath_layout.inc LOCK_NEXT");
 _Static_assert(offsetof(struct spinlock, serving) == 4, "fastpath_layout.inc LOCK_SERVING");
 _Static_assert(offsetof(struct fastpath_counts, calls) == 0, "fastpath_layout.inc COUNTS_CALLS");

@@ -18,8 +18,12 @@
 ; on the way out; no prologue, no kernel-stack frame, no call.
 ;
 ; Registers on the way through:
-;   rbx  the current thread (its TCB; the register frame is its start)
-;   rsp  this core's kernel stack (only the two C calls below use it)
+;   rsp  the current thread: the stub leaves RSP at the register frame it
+;        saved, which is the start of the TCB. No stack is used on the way
+;        through; the two calls into C (a contended lock, the fall-back)
+;        move to this core's kernel stack first. (Interrupts are off, and
+;        NMI, double fault and machine check have stacks of their own.)
+;   rbx  1 << radix of the root CNode, for the capability lookups
 ;   rdi  capability pointer of the endpoint, then the receiver's badge
 ;   rsi  message info, then the receiver's message info
 ;   rdx, r8, r9, r10   message words (rdx is clobbered by RDTSC and XSAVE's
@@ -37,8 +41,10 @@ section .text
 bits 64
 
 extern kernel_big_lock, kernel_lock_wait_timed, fastpath_fallback, fastpath_completed
-extern sched_cores, cpu_features, kernel_pml4_phys, return_to_user
+extern cpu_features, return_to_user
 global fastpath_call, fastpath_reply_recv
+
+%define SELF rsp
 
 ; ---- Pieces shared by both halves. Labels passed in are the caller's.
 
@@ -58,14 +64,17 @@ global fastpath_call, fastpath_reply_recv
 ; contended wait), then load the registers the C call clobbered again
 ; from the frame and go on at %1.
 %macro WAIT_FOR_LOCK 1
+    mov rbx, rsp
+    mov rsp, [gs:PERCPU_KERNEL_STACK]
     mov edi, ebp
     call kernel_lock_wait_timed
-    mov rdi, [rbx + FRAME_RDI]
-    mov rsi, [rbx + FRAME_RSI]
-    mov rdx, [rbx + FRAME_RDX]
-    mov r8, [rbx + FRAME_R8]
-    mov r9, [rbx + FRAME_R9]
-    mov r10, [rbx + FRAME_R10]
+    mov rsp, rbx
+    mov rdi, [SELF + FRAME_RDI]
+    mov rsi, [SELF + FRAME_RSI]
+    mov rdx, [SELF + FRAME_RDX]
+    mov r8, [SELF + FRAME_R8]
+    mov r9, [SELF + FRAME_R9]
+    mov r10, [SELF + FRAME_R10]
     jmp %1
 %endmacro
 
@@ -76,11 +85,11 @@ global fastpath_call, fastpath_reply_recv
 ; compare: the capability count sits just above the length). %1: slow.
 %macro CHECK_SELF 1
     mov ebp, [gs:PERCPU_INDEX]
-    cmp rbx, [gs:PERCPU_CURRENT]
+    cmp SELF, [gs:PERCPU_CURRENT]
     jne %1
-    cmp dword [rbx + TCB_STATE], THREAD_RUNNABLE
+    cmp dword [SELF + TCB_STATE], THREAD_RUNNABLE
     jne %1
-    cmp dword [rbx + TCB_FAULT_KIND], 0
+    cmp dword [SELF + TCB_FAULT_KIND], 0
     jne %1
     mov eax, esi
     and eax, MSGINFO_LENGTH_CAPS_MASK
@@ -90,24 +99,26 @@ global fastpath_call, fastpath_reply_recv
 
 ; The thread's root CNode, if it resolves a whole pointer in one level
 ; (guard size + radix = 64, as init's); anything else goes to the general
-; lookup. Out: rax = the CNode's physical address, cl = radix, r13 =
-; guard, r14 = PHYSMAP_BASE. %1: slow.
+; lookup. One compare checks the type and the sum: the type sits above
+; the radix in word 0 >> CAP_FIELD_SHIFT, and the sum is below 128. Out:
+; rax = the CNode's physical address, cl = radix, r13 = guard << radix
+; (the upper bits of every pointer it resolves), rbx = 1 << radix (the
+; number of slots), r14 = PHYSMAP_BASE. %1: slow.
 %macro DECODE_ROOT 1
-    mov rax, [rbx + TCB_CSPACE_CAP]
-    mov r13, [rbx + TCB_CSPACE_CAP + 8]
-    mov rcx, rax
-    shr rcx, CAP_TYPE_SHIFT
-    cmp ecx, CAP_CNODE
-    jne %1
+    mov rax, [SELF + TCB_CSPACE_CAP]
+    mov r13, [SELF + TCB_CSPACE_CAP + 8]
     mov rcx, rax
     shr rcx, CAP_FIELD_SHIFT
-    and ecx, CAP_SIZE_BITS_MASK             ; radix
+    and ecx, CAP_TYPE_MASK_AT_FIELDS | CAP_SIZE_BITS_MASK   ; type, radix
     mov r11d, r13d
     and r11d, CAP_GUARD_SIZE_MASK
     add r11d, ecx
-    cmp r11d, CPTR_BITS
+    cmp r11d, (CAP_CNODE << CAP_TYPE_AT_FIELDS) + CPTR_BITS
     jne %1
-    shr r13, CAP_CNODE_GUARD_SIZE_BITS      ; guard
+    shr r13, CAP_CNODE_GUARD_SIZE_BITS
+    shl r13, cl
+    mov ebx, 1
+    shl rbx, cl
     CAP_PADDR rax
     mov r14, PHYSMAP_BASE
 %endmacro
@@ -120,16 +131,13 @@ global fastpath_call, fastpath_reply_recv
 %endmacro
 
 ; %2 = physical address of the slot that pointer %1 names in the root
-; decoded by DECODE_ROOT; %3 (slow) if the guard does not match. Once the
-; guard matched, guard << radix is exactly the pointer's upper bits.
+; decoded by DECODE_ROOT; %3 (slow) if the guard does not match, that is,
+; if the pointer's upper bits differ from it.
 %macro LOOKUP 3
     mov %2, %1
-    shr %2, cl
-    cmp %2, r13
-    jne %3
-    mov %2, r13
-    shl %2, cl
-    xor %2, %1                              ; slot index
+    xor %2, r13                             ; the slot index if below rbx
+    cmp %2, rbx
+    jae %3
     shl %2, CAP_SLOT_SIZE_BITS
     add %2, rax
 %endmacro
@@ -138,7 +146,10 @@ global fastpath_call, fastpath_reply_recv
 ; belongs to this core, is current nowhere, in no queue, its FPU area is
 ; set up, and no thread ready here has a higher priority (seL4
 ; isHighestPrio: an equal one does not preempt; the bit scan is out of
-; line at %3, back at %4). Sets r15 to this core's struct core_sched.
+; line at %3, back at %4), and its address space is the one its VSpace
+; capability names (a deleted VSpace leaves it on the kernel's tables:
+; the general path sees to that). Sets r15 to this core's struct
+; core_sched.
 %macro MAY_SWITCH_TO 4
     cmp [%1 + TCB_AFFINITY], ebp
     jne %2
@@ -150,8 +161,13 @@ global fastpath_call, fastpath_reply_recv
     jne %2
     cmp byte [%1 + TCB_FPU_READY], 0
     je %2
-    imul r15d, ebp, CORE_SCHED_SIZE
-    lea r15, [r15 + sched_cores]
+    mov rax, [%1 + TCB_CR3]                 ; vspace_thread_root() gives its own
+    shr rax, CAP_PADDR_SHIFT                ; root: a PML4 capability in its
+    mov rcx, CAP_PML4 << CAP_TYPE_SHIFT     ; slot for the address space
+    or rax, rcx                             ; it runs in
+    cmp rax, [%1 + TCB_VSPACE_CAP]
+    jne %2
+    mov r15, [gs:PERCPU_SCHED_CORE]
     cmp byte [r15 + CORE_SCHED_NEED_RESCHED], 0
     jne %2
     cmp qword [r15 + CORE_SCHED_SUMMARY], 0
@@ -176,13 +192,12 @@ global fastpath_call, fastpath_reply_recv
 ; budget_left() of kernel/fastpath.c for the SC in r11, which the current
 ; thread runs on: it is the SC this core charges, nothing has expired or
 ; changed its refills since the budget timer was programmed, and that
-; deadline is at least MIN_BUDGET away. Clobbers rax, rcx, rdx. %1: slow.
+; deadline is at least MIN_BUDGET away. Clobbers rax, rcx, rdx. %1: slow;
+; the caller has checked that r11 is not NULL.
 %macro BUDGET_LEFT 1
-    test r11, r11
-    jz %1
     cmp r11, [r15 + CORE_SCHED_SC]
     jne %1
-    cmp [r11 + SC_TCB], rbx
+    cmp [r11 + SC_TCB], SELF
     jne %1
     cmp qword [r15 + CORE_SCHED_EXPIRED], 0
     jne %1
@@ -200,7 +215,7 @@ global fastpath_call, fastpath_reply_recv
 %endmacro
 
 ; thread_run() for the case the checks leave, then back to user mode with
-; the message in registers: from rbx to r14 (blocked until now, on the SC
+; the message in registers: from SELF to r14 (blocked until now, on the SC
 ; the core already charges: the charge and the timer stay as they are),
 ; rdi = badge, rsi = message info, r8-r10 as sent, rdx from the sender's
 ; frame, rax = ATOLL_OK. %1: a prefix for the out-of-line labels.
@@ -209,31 +224,22 @@ global fastpath_call, fastpath_reply_recv
     je %1_fxsave
     mov eax, -1                             ; every enabled component
     mov edx, eax
-    xsave64 [rbx + TCB_FPU]
+    xsave64 [SELF + TCB_FPU]
     xrstor64 [r14 + TCB_FPU]
 %1_fpu_done:
     xor eax, eax
-    mov [rbx + TCB_CURRENT_ON], eax
+    mov [SELF + TCB_CURRENT_ON], eax
     mov [gs:PERCPU_CURRENT], r14
     lea ecx, [rbp + 1]
     mov [r14 + TCB_CURRENT_ON], ecx
     mov dword [r14 + TCB_STATE], THREAD_RUNNABLE
     mov dword [r14 + TCB_BLOCK_KIND], BLOCK_NONE
     mov [r14 + TCB_BLOCKED_ON], rax
-    ; As vspace_thread_root(): a VSpace that was deleted leaves the thread
-    ; on the kernel's tables, where it faults.
-    mov rax, [r14 + TCB_VSPACE_CAP]
-    mov rcx, rax
-    shr rcx, CAP_TYPE_SHIFT
-    cmp ecx, CAP_PML4
-    jne %1_kernel_root
-    CAP_PADDR rax
-    cmp rax, [r14 + TCB_CR3]
-    jne %1_kernel_root
-%1_root:
+    mov rax, [r14 + TCB_CR3]                ; checked by MAY_SWITCH_TO
     mov rcx, cr3
     cmp rcx, rax
-    jne %1_write_cr3
+    je %1_cr3_done
+    mov cr3, rax
 %1_cr3_done:
     lea rax, [r14 + TCB_CONTEXT_TOP]
     mov [gs:PERCPU_USER_CONTEXT], rax
@@ -251,7 +257,7 @@ global fastpath_call, fastpath_reply_recv
     shr rax, 47
     jnz %1_iret
     lock add dword [rel kernel_big_lock + LOCK_SERVING], 1
-    mov rdx, [rbx + FRAME_RDX]
+    mov rdx, [SELF + FRAME_RDX]
     mov rbx, [r14 + FRAME_RBX]
     mov rbp, [r14 + FRAME_RBP]
     mov r12, [r14 + FRAME_R12]
@@ -267,15 +273,9 @@ global fastpath_call, fastpath_reply_recv
 ; Out of line for SWITCH_AND_RETURN.
 %macro SWITCH_COLD 1
 %1_fxsave:
-    fxsave64 [rbx + TCB_FPU]
+    fxsave64 [SELF + TCB_FPU]
     fxrstor64 [r14 + TCB_FPU]
     jmp %1_fpu_done
-%1_kernel_root:
-    mov rax, [rel kernel_pml4_phys]
-    jmp %1_root
-%1_write_cr3:
-    mov cr3, rax
-    jmp %1_cr3_done
 %1_iret:
     ; The frame was changed (TCB_WriteRegisters) since the thread entered
     ; the kernel: the message goes into the frame, and return_to_user
@@ -283,7 +283,7 @@ global fastpath_call, fastpath_reply_recv
     mov qword [r14 + FRAME_RAX], ATOLL_OK
     mov [r14 + FRAME_RDI], rdi
     mov [r14 + FRAME_RSI], rsi
-    mov rdx, [rbx + FRAME_RDX]
+    mov rdx, [SELF + FRAME_RDX]
     mov [r14 + FRAME_RDX], rdx
     mov [r14 + FRAME_R8], r8
     mov [r14 + FRAME_R9], r9
@@ -296,13 +296,11 @@ global fastpath_call, fastpath_reply_recv
 ; ---- Call: rdi = endpoint, rsi = info, rdx/r8/r9/r10 = message.
 ; Entered from syscall_entry with rsp at the saved frame.
 fastpath_call:
-    mov rbx, rsp
-    mov rsp, [gs:PERCPU_KERNEL_STACK]
     TAKE_LOCK .contended
 .locked:
     CHECK_SELF .slow
     ; A pending signal-abort ends the Call at once (ipc_pending_abort()).
-    mov rax, [rbx + TCB_BOUND_NTFN]
+    mov rax, [SELF + TCB_BOUND_NTFN]
     test rax, rax
     jnz .bound_notification
 .no_abort:
@@ -336,10 +334,12 @@ fastpath_call:
     jne .slow
     cmp qword [r12 + REPLY_DONATED], 0
     jne .slow
-    cmp [rbx + TCB_AFFINITY], ebp
+    cmp [SELF + TCB_AFFINITY], ebp
     jne .slow
     MAY_SWITCH_TO r14, .slow, .ready_queue, .highest
-    mov r11, [rbx + TCB_SC]
+    mov r11, [SELF + TCB_SC]
+    test r11, r11
+    jz .slow
     BUDGET_LEFT .slow
 
     ; Committed: ipc_send(), link_reply() and sched_donate_on_call().
@@ -357,11 +357,11 @@ fastpath_call:
     and rsi, MSGINFO_KEEP_MASK              ; label and length: no caps
     mov [r14 + TCB_REPLY], rax
     mov [r12 + REPLY_RECEIVER], rax
-    mov [r12 + REPLY_CALLER], rbx
-    mov dword [rbx + TCB_STATE], THREAD_BLOCKED
-    mov dword [rbx + TCB_BLOCK_KIND], BLOCK_REPLY
-    mov [rbx + TCB_BLOCKED_ON], r12
-    mov [rbx + TCB_SC], rax
+    mov [r12 + REPLY_CALLER], SELF
+    mov dword [SELF + TCB_STATE], THREAD_BLOCKED
+    mov dword [SELF + TCB_BLOCK_KIND], BLOCK_REPLY
+    mov [SELF + TCB_BLOCKED_ON], r12
+    mov [SELF + TCB_SC], rax
     mov [r11 + SC_TCB], r14
     mov [r14 + TCB_SC], r11
     mov [r12 + REPLY_DONATED], r11
@@ -373,10 +373,11 @@ fastpath_call:
 
 .bound_notification:
     mov rax, [rax + NTFN_WORD]
-    test rax, [rbx + TCB_ABORT_MASK]
+    test rax, [SELF + TCB_ABORT_MASK]
     jz .no_abort
 .slow:
-    mov rdi, rbx
+    mov rdi, SELF
+    mov rsp, [gs:PERCPU_KERNEL_STACK]
     call fastpath_fallback
     ud2
 .contended:
@@ -390,13 +391,11 @@ fastpath_call:
 ; ---- ReplyRecv: rdi = endpoint, r12 = reply object, rsi = info,
 ; rdx/r8/r9/r10 = message. Entered as fastpath_call.
 fastpath_reply_recv:
-    mov rbx, rsp
-    mov rsp, [gs:PERCPU_KERNEL_STACK]
     TAKE_LOCK .contended
 .locked:
     CHECK_SELF .slow
     ; A bound notification could end the Recv at once.
-    cmp qword [rbx + TCB_BOUND_NTFN], 0
+    cmp qword [SELF + TCB_BOUND_NTFN], 0
     jne .slow
     DECODE_ROOT .slow
     LOOKUP rdi, r11, .slow
@@ -456,23 +455,23 @@ fastpath_reply_recv:
     mov [r11 + SC_REPLY], rcx
     mov [r12 + REPLY_DONATED], rax
     mov [r12 + REPLY_DONATION_PREV], rax
-    mov [rbx + TCB_SC], rax
+    mov [SELF + TCB_SC], rax
     mov [r11 + SC_TCB], r14
     mov [r14 + TCB_SC], r11
-    mov [rbx + TCB_REPLY], r12
-    mov [r12 + REPLY_RECEIVER], rbx
-    mov dword [rbx + TCB_STATE], THREAD_BLOCKED
-    mov dword [rbx + TCB_BLOCK_KIND], BLOCK_RECV
-    mov [rbx + TCB_BLOCKED_ON], r13
+    mov [SELF + TCB_REPLY], r12
+    mov [r12 + REPLY_RECEIVER], SELF
+    mov dword [SELF + TCB_STATE], THREAD_BLOCKED
+    mov dword [SELF + TCB_BLOCK_KIND], BLOCK_RECV
+    mov [SELF + TCB_BLOCKED_ON], r13
     ; thread_queue_append(&ep->queue, self)
-    mov [rbx + TCB_QUEUE_NEXT], rax
+    mov [SELF + TCB_QUEUE_NEXT], rax
     mov rcx, [r13 + EP_TAIL]
-    mov [rbx + TCB_QUEUE_PREV], rcx
+    mov [SELF + TCB_QUEUE_PREV], rcx
     test rcx, rcx
     jnz .behind_others
-    mov [r13 + EP_HEAD], rbx
+    mov [r13 + EP_HEAD], SELF
 .queued_self:
-    mov [r13 + EP_TAIL], rbx
+    mov [r13 + EP_TAIL], SELF
     add qword [rel fastpath_completed + COUNTS_REPLY_RECVS], 1
     xor edi, edi                            ; a reply carries no badge
     and rsi, MSGINFO_KEEP_MASK
@@ -482,13 +481,14 @@ fastpath_reply_recv:
     cmp dword [rax + TCB_BLOCK_KIND], BLOCK_SEND
     jne .no_sender
 .slow:
-    mov rdi, rbx
+    mov rdi, SELF
+    mov rsp, [gs:PERCPU_KERNEL_STACK]
     call fastpath_fallback
     ud2
 .contended:
     WAIT_FOR_LOCK .locked
 .behind_others:
-    mov [rcx + TCB_QUEUE_NEXT], rbx
+    mov [rcx + TCB_QUEUE_NEXT], SELF
     jmp .queued_self
     HIGHEST_READY_CHECK r14, .slow, .ready_queue, .highest
     SWITCH_COLD .sw
