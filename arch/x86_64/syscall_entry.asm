@@ -3,7 +3,12 @@
 ; SYSCALL leaves RSP untouched, puts the user RIP in RCX and RFLAGS in R11,
 ; and masks IF (IA32_FMASK). The stub builds the same struct trap_frame an
 ; interrupt from ring 3 would, in the running thread's TCB, so every way in
-; and out of user mode shares one layout. Call and ReplyRecv go to the IPC
+; and out of user mode shares one layout. It writes every register and
+; leaves four words as they are: CS and SS hold the user selectors from the
+; TCB's creation on (tcb_initialise(); an interrupt from ring 3 stores the
+; same two, the only ones ring 3 can load), and the vector and error code
+; are read only by the interrupt entry that stored them (trap_dispatch()),
+; never in a frame saved by SYSCALL. Call and ReplyRecv go to the IPC
 ; fast path (fastpath.asm), which falls back to the general path.
 
 %include "layout.inc"
@@ -19,13 +24,11 @@ syscall_entry:
     swapgs
     mov [gs:PERCPU_USER_RSP], rsp
     mov rsp, [gs:PERCPU_USER_CONTEXT]
-    push SEL_USER_DATA              ; ss
+    sub rsp, 8                      ; ss
     push qword [gs:PERCPU_USER_RSP] ; rsp
     push r11                        ; rflags
-    push SEL_USER_CODE              ; cs
-    push rcx                        ; rip
-    push 0                          ; error
-    push TRAP_VECTOR_SYSCALL        ; vector
+    mov [rsp - 16], rcx             ; rip, below cs
+    sub rsp, 32                     ; cs, rip, error code, vector
     PUSH_GPRS                       ; no CLD: IA32_FMASK clears DF (syscall.c)
     cmp rax, SYS_CALL               ; rax is still the system-call number
     je fastpath_call                ; RSP at the frame, registers as the user left them
