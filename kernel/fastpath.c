@@ -72,6 +72,11 @@ _Static_assert(ATOLL_SYS_REPLY_RECV == 6, "layout.inc SYS_REPLY_RECV");
  * the current thread. */
 _Static_assert(offsetof(struct tcb, context) == 0, "fastpath.asm: frame == TCB");
 
+/* One 64-bit store sets a thread's state and clears current_on. */
+_Static_assert(offsetof(struct tcb, current_on) == offsetof(struct tcb, state) + 4 &&
+                   sizeof(enum thread_state) == 4,
+               "fastpath.asm: state and current_on");
+
 /* Everything fastpath.asm reads from arch/x86_64/fastpath_layout.inc. */
 _Static_assert(offsetof(struct trap_frame, r15) == 0, "fastpath_layout.inc FRAME_R15");
 _Static_assert(offsetof(struct trap_frame, r14) == 8, "fastpath_layout.inc FRAME_R14");

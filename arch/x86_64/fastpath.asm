@@ -144,21 +144,24 @@ global fastpath_call, fastpath_reply_recv
 
 ; The blocked thread %1 may become this core's current thread now: it
 ; belongs to this core, is current nowhere, in no queue, its FPU area is
-; set up, and no thread ready here has a higher priority (seL4
+; set up, its address space is the one its VSpace capability names (a
+; deleted VSpace leaves it on the kernel's tables: the general path sees
+; to that), and no thread ready here has a higher priority (seL4
 ; isHighestPrio: an equal one does not preempt; the bit scan is out of
-; line at %3, back at %4), and its address space is the one its VSpace
-; capability names (a deleted VSpace leaves it on the kernel's tables:
-; the general path sees to that). Sets r15 to this core's struct
-; core_sched.
+; line at %3, back at %4) or has asked to run (need_resched). Also
+; checks that no SC has expired on this core since the last charge (for
+; BUDGET_LEFT). Fields that must all be zero are ORed together and tested
+; once. Sets r15 to this core's struct core_sched.
 %macro MAY_SWITCH_TO 4
     cmp [%1 + TCB_AFFINITY], ebp
     jne %2
-    cmp dword [%1 + TCB_CURRENT_ON], 0
-    jne %2
-    cmp byte [%1 + TCB_RQ_QUEUED], 0
-    jne %2
-    cmp byte [%1 + TCB_RELEASE_QUEUED], 0
-    jne %2
+    mov r15, [gs:PERCPU_SCHED_CORE]
+    movzx eax, byte [%1 + TCB_RQ_QUEUED]
+    or al, [%1 + TCB_RELEASE_QUEUED]
+    or al, [r15 + CORE_SCHED_NEED_RESCHED]
+    or eax, [%1 + TCB_CURRENT_ON]
+    or rax, [r15 + CORE_SCHED_EXPIRED]
+    jnz %2
     cmp byte [%1 + TCB_FPU_READY], 0
     je %2
     mov rax, [%1 + TCB_CR3]                 ; vspace_thread_root() gives its own
@@ -166,9 +169,6 @@ global fastpath_call, fastpath_reply_recv
     mov rcx, CAP_PML4 << CAP_TYPE_SHIFT     ; slot for the address space
     or rax, rcx                             ; it runs in
     cmp rax, [%1 + TCB_VSPACE_CAP]
-    jne %2
-    mov r15, [gs:PERCPU_SCHED_CORE]
-    cmp byte [r15 + CORE_SCHED_NEED_RESCHED], 0
     jne %2
     cmp qword [r15 + CORE_SCHED_SUMMARY], 0
     jne %3
@@ -190,16 +190,15 @@ global fastpath_call, fastpath_reply_recv
 %endmacro
 
 ; budget_left() of kernel/fastpath.c for the SC in r11, which the current
-; thread runs on: it is the SC this core charges, nothing has expired or
-; changed its refills since the budget timer was programmed, and that
-; deadline is at least MIN_BUDGET away. Clobbers rax, rcx, rdx. %1: slow;
-; the caller has checked that r11 is not NULL.
+; thread runs on: it is the SC this core charges, nothing has changed its
+; refills since the budget timer was programmed (nothing expired:
+; MAY_SWITCH_TO checked), and that deadline is at least MIN_BUDGET away.
+; Clobbers rax, rcx, rdx. %1: slow; the caller has checked that r11 is
+; not NULL.
 %macro BUDGET_LEFT 1
     cmp r11, [r15 + CORE_SCHED_SC]
     jne %1
     cmp [r11 + SC_TCB], SELF
-    jne %1
-    cmp qword [r15 + CORE_SCHED_EXPIRED], 0
     jne %1
     mov rcx, [r15 + CORE_SCHED_TIMER_DEADLINE]
     test rcx, rcx
@@ -215,8 +214,10 @@ global fastpath_call, fastpath_reply_recv
 %endmacro
 
 ; thread_run() for the case the checks leave, then back to user mode with
-; the message in registers: from SELF to r14 (blocked until now, on the SC
-; the core already charges: the charge and the timer stay as they are),
+; the message in registers: from SELF (its state already BLOCKED, which
+; with the same store made it current nowhere) to r14 (blocked until now,
+; its block kind already cleared, on the SC the core already charges: the
+; charge and the timer stay as they are),
 ; rdi = badge, rsi = message info, r8-r10 as sent, rdx from the sender's
 ; frame, rax = ATOLL_OK. %1: a prefix for the out-of-line labels.
 %macro SWITCH_AND_RETURN 1
@@ -227,14 +228,10 @@ global fastpath_call, fastpath_reply_recv
     xsave64 [SELF + TCB_FPU]
     xrstor64 [r14 + TCB_FPU]
 %1_fpu_done:
-    xor eax, eax
-    mov [SELF + TCB_CURRENT_ON], eax
     mov [gs:PERCPU_CURRENT], r14
     lea ecx, [rbp + 1]
     mov [r14 + TCB_CURRENT_ON], ecx
     mov dword [r14 + TCB_STATE], THREAD_RUNNABLE
-    mov dword [r14 + TCB_BLOCK_KIND], BLOCK_NONE
-    mov [r14 + TCB_BLOCKED_ON], rax
     mov rax, [r14 + TCB_CR3]                ; checked by MAY_SWITCH_TO
     mov rcx, cr3
     cmp rcx, rax
@@ -256,8 +253,8 @@ global fastpath_call, fastpath_reply_recv
     mov rax, rcx
     shr rax, 47
     jnz %1_iret
-    lock add dword [rel kernel_big_lock + LOCK_SERVING], 1
     mov rdx, [SELF + FRAME_RDX]
+    lock add dword [rel kernel_big_lock + LOCK_SERVING], 1
     mov rbx, [r14 + FRAME_RBX]
     mov rbp, [r14 + FRAME_RBP]
     mov r12, [r14 + FRAME_R12]
@@ -323,17 +320,14 @@ fastpath_call:
     jz .slow
     cmp dword [r14 + TCB_BLOCK_KIND], BLOCK_RECV
     jne .slow
-    cmp qword [r14 + TCB_SC], 0
-    jne .slow
-    cmp qword [r13 + EP_BUDGET_THRESHOLD], 0
-    jne .slow
     mov r12, [r14 + TCB_REPLY]
     test r12, r12
     jz .slow
-    cmp qword [r12 + REPLY_CALLER], 0
-    jne .slow
-    cmp qword [r12 + REPLY_DONATED], 0
-    jne .slow
+    mov rcx, [r14 + TCB_SC]                 ; all four must be zero
+    or rcx, [r13 + EP_BUDGET_THRESHOLD]
+    or rcx, [r12 + REPLY_CALLER]
+    or rcx, [r12 + REPLY_DONATED]
+    jnz .slow
     cmp [SELF + TCB_AFFINITY], ebp
     jne .slow
     MAY_SWITCH_TO r14, .slow, .ready_queue, .highest
@@ -356,9 +350,11 @@ fastpath_call:
     mov [r14 + TCB_QUEUE_PREV], rax
     and rsi, MSGINFO_KEEP_MASK              ; label and length: no caps
     mov [r14 + TCB_REPLY], rax
+    mov dword [r14 + TCB_BLOCK_KIND], BLOCK_NONE
+    mov [r14 + TCB_BLOCKED_ON], rax
     mov [r12 + REPLY_RECEIVER], rax
     mov [r12 + REPLY_CALLER], SELF
-    mov dword [SELF + TCB_STATE], THREAD_BLOCKED
+    mov qword [SELF + TCB_STATE], THREAD_BLOCKED    ; and current_on = 0
     mov dword [SELF + TCB_BLOCK_KIND], BLOCK_REPLY
     mov [SELF + TCB_BLOCKED_ON], r12
     mov [SELF + TCB_SC], rax
@@ -423,23 +419,20 @@ fastpath_reply_recv:
     mov r14, [r12 + REPLY_CALLER]
     test r14, r14
     jz .slow
-    cmp dword [r14 + TCB_FAULT_KIND], 0
-    jne .slow
-    cmp qword [r14 + TCB_ABORT_PENDING], 0
-    jne .slow
-    cmp qword [r12 + REPLY_RECEIVER], 0
-    jne .slow
     cmp dword [r14 + TCB_BLOCK_KIND], BLOCK_REPLY
     jne .slow
     cmp [r14 + TCB_BLOCKED_ON], r12
-    jne .slow
-    cmp qword [r14 + TCB_SC], 0
     jne .slow
     mov r11, [r12 + REPLY_DONATED]
     test r11, r11
     jz .slow
     cmp [r11 + SC_REPLY], r12
     jne .slow
+    mov ecx, [r14 + TCB_FAULT_KIND]         ; all four must be zero
+    or rcx, [r14 + TCB_ABORT_PENDING]
+    or rcx, [r14 + TCB_SC]
+    or rcx, [r12 + REPLY_RECEIVER]
+    jnz .slow
     ; No sender waits on the endpoint (the Recv would return at once).
     mov rax, [r13 + EP_HEAD]
     test rax, rax
@@ -458,9 +451,11 @@ fastpath_reply_recv:
     mov [SELF + TCB_SC], rax
     mov [r11 + SC_TCB], r14
     mov [r14 + TCB_SC], r11
+    mov dword [r14 + TCB_BLOCK_KIND], BLOCK_NONE
+    mov [r14 + TCB_BLOCKED_ON], rax
     mov [SELF + TCB_REPLY], r12
     mov [r12 + REPLY_RECEIVER], SELF
-    mov dword [SELF + TCB_STATE], THREAD_BLOCKED
+    mov qword [SELF + TCB_STATE], THREAD_BLOCKED    ; and current_on = 0
     mov dword [SELF + TCB_BLOCK_KIND], BLOCK_RECV
     mov [SELF + TCB_BLOCKED_ON], r13
     ; thread_queue_append(&ep->queue, self)
