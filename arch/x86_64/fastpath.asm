@@ -80,16 +80,15 @@ global fastpath_call, fastpath_reply_recv
 
 ; The current thread may make this call here: it is this core's current
 ; thread (the frame just saved is its TCB) and runnable (a thread stopped
-; from another core while it ran makes no more calls), has no pending
-; fault, and the message is at most four words without capabilities (one
-; compare: the capability count sits just above the length). %1: slow.
+; from another core while it ran makes no more calls), and the message is
+; at most four words without capabilities (one compare: the capability
+; count sits just above the length). %1: slow. The caller checks that
+; the thread has no pending fault.
 %macro CHECK_SELF 1
     mov ebp, [gs:PERCPU_INDEX]
     cmp SELF, [gs:PERCPU_CURRENT]
     jne %1
     cmp dword [SELF + TCB_STATE], THREAD_RUNNABLE
-    jne %1
-    cmp dword [SELF + TCB_FAULT_KIND], 0
     jne %1
     mov eax, esi
     and eax, MSGINFO_LENGTH_CAPS_MASK
@@ -296,6 +295,8 @@ fastpath_call:
     TAKE_LOCK .contended
 .locked:
     CHECK_SELF .slow
+    cmp dword [SELF + TCB_FAULT_KIND], 0
+    jne .slow
     ; A pending signal-abort ends the Call at once (ipc_pending_abort()).
     mov rax, [SELF + TCB_BOUND_NTFN]
     test rax, rax
@@ -390,9 +391,11 @@ fastpath_reply_recv:
     TAKE_LOCK .contended
 .locked:
     CHECK_SELF .slow
-    ; A bound notification could end the Recv at once.
-    cmp qword [SELF + TCB_BOUND_NTFN], 0
-    jne .slow
+    ; No pending fault, and no bound notification (it could end the Recv
+    ; at once): both zero.
+    mov eax, [SELF + TCB_FAULT_KIND]
+    or rax, [SELF + TCB_BOUND_NTFN]
+    jnz .slow
     DECODE_ROOT .slow
     LOOKUP rdi, r11, .slow
     LOOKUP r12, r15, .slow
