@@ -12,10 +12,16 @@
 ; operation cannot fail.
 ;
 ; What assembly buys over C (measured with `make bench`): the message
-; stays in the registers it arrived in (rdx, r8, r9, r10 are never touched,
-; rdi and rsi are rewritten in place), so the receiver's frame is neither
-; written nor read for it; only the receiver's other registers are loaded
-; on the way out; no prologue, no kernel-stack frame, no call.
+; stays in the registers it arrived in (r8, r9, r10 are never touched, rdx
+; is parked in rbx across RDTSC and XSAVE, rdi and rsi are rewritten in
+; place), so neither frame is read or written for it; only the receiver's
+; other registers are loaded on the way out; no prologue, no call.
+;
+; The sender's values are taken from the registers only, never from its
+; frame, and the receiver's registers are all loaded before the lock is
+; released, so that TCB_WriteRegisters from another core (which holds the
+; lock) sees the frames change atomically (docs/kernel.md, "The IPC fast
+; path", on what still races).
 ;
 ; Registers on the way through:
 ;   rsp  the current thread: the stub leaves RSP at the register frame it
@@ -23,11 +29,11 @@
 ;        through; the two calls into C (a contended lock, the fall-back)
 ;        move to this core's kernel stack first. (Interrupts are off, and
 ;        NMI, double fault and machine check have stacks of their own.)
-;   rbx  1 << radix of the root CNode, for the capability lookups
+;   rbx  1 << radix of the root CNode for the capability lookups, then
+;        message word 0
 ;   rdi  capability pointer of the endpoint, then the receiver's badge
 ;   rsi  message info, then the receiver's message info
-;   rdx, r8, r9, r10   message words (rdx is clobbered by RDTSC and XSAVE's
-;        mask and reloaded from the frame at the end)
+;   rdx, r8, r9, r10   message words
 ;   r12  ReplyRecv: pointer of the reply object; then the reply object
 ;   r13  the endpoint;  r14  the thread switched to;  r11  the SC
 ;   r15  this core's struct core_sched;  ebp  this core's index
@@ -61,20 +67,26 @@ global fastpath_call, fastpath_reply_recv
 %endmacro
 
 ; The lock is taken by another core: wait for it (timed, as every
-; contended wait), then load the registers the C call clobbered again
-; from the frame and go on at %1.
+; contended wait) on the kernel stack, keeping the registers the fast
+; path reads there across the C call, and go on at %1.
 %macro WAIT_FOR_LOCK 1
     mov rbx, rsp
     mov rsp, [gs:PERCPU_KERNEL_STACK]
+    push rdi                                ; six: the stack stays aligned
+    push rsi
+    push rdx
+    push r8
+    push r9
+    push r10
     mov edi, ebp
     call kernel_lock_wait_timed
+    pop r10
+    pop r9
+    pop r8
+    pop rdx
+    pop rsi
+    pop rdi
     mov rsp, rbx
-    mov rdi, [SELF + FRAME_RDI]
-    mov rsi, [SELF + FRAME_RSI]
-    mov rdx, [SELF + FRAME_RDX]
-    mov r8, [SELF + FRAME_R8]
-    mov r9, [SELF + FRAME_R9]
-    mov r10, [SELF + FRAME_R10]
     jmp %1
 %endmacro
 
@@ -252,8 +264,9 @@ global fastpath_call, fastpath_reply_recv
     mov rax, rcx
     shr rax, 47
     jnz %1_iret
-    mov rdx, [SELF + FRAME_RDX]
-    lock add dword [rel kernel_big_lock + LOCK_SERVING], 1
+    ; Every register is loaded before the unlock: once the lock is free,
+    ; another core may write this thread's frame (TCB_WriteRegisters).
+    mov rdx, rbx
     mov rbx, [r14 + FRAME_RBX]
     mov rbp, [r14 + FRAME_RBP]
     mov r12, [r14 + FRAME_R12]
@@ -262,6 +275,7 @@ global fastpath_call, fastpath_reply_recv
     mov rsp, [r14 + FRAME_RSP]
     mov r14, [r14 + FRAME_R14]
     xor eax, eax                            ; ATOLL_OK
+    lock add dword [rel kernel_big_lock + LOCK_SERVING], 1
     swapgs
     o64 sysret
 %endmacro
@@ -279,8 +293,7 @@ global fastpath_call, fastpath_reply_recv
     mov qword [r14 + FRAME_RAX], ATOLL_OK
     mov [r14 + FRAME_RDI], rdi
     mov [r14 + FRAME_RSI], rsi
-    mov rdx, [SELF + FRAME_RDX]
-    mov [r14 + FRAME_RDX], rdx
+    mov [r14 + FRAME_RDX], rbx
     mov [r14 + FRAME_R8], r8
     mov [r14 + FRAME_R9], r9
     mov [r14 + FRAME_R10], r10
@@ -304,6 +317,7 @@ fastpath_call:
 .no_abort:
     DECODE_ROOT .slow
     LOOKUP rdi, r11, .slow
+    mov rbx, rdx                            ; message word 0, kept from RDTSC and XSAVE
     ; An endpoint capability with the write right.
     mov rax, [r14 + r11]
     mov rdi, [r14 + r11 + 8]                ; its badge, for the receiver
@@ -399,6 +413,7 @@ fastpath_reply_recv:
     DECODE_ROOT .slow
     LOOKUP rdi, r11, .slow
     LOOKUP r12, r15, .slow
+    mov rbx, rdx                            ; message word 0, kept from RDTSC and XSAVE
     ; An endpoint capability with the read right, a reply capability.
     mov rax, [r14 + r11]
     mov rcx, rax
