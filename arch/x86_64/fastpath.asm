@@ -224,6 +224,24 @@ global fastpath_call, fastpath_reply_recv
     ja %1
 %endmacro
 
+; The current thread blocks (kind %1, on object %2); the same store of
+; its state makes it current nowhere (current_on follows state).
+%macro BLOCK_SELF 2
+    mov qword [SELF + TCB_STATE], THREAD_BLOCKED
+    mov dword [SELF + TCB_BLOCK_KIND], %1
+    mov [SELF + TCB_BLOCKED_ON], %2
+%endmacro
+
+; The SC in r11 goes from the current thread to r14 (Call: donated;
+; ReplyRecv: given back), which stops being blocked. rax = 0.
+%macro HAND_OVER_SC 0
+    mov [SELF + TCB_SC], rax
+    mov [r11 + SC_TCB], r14
+    mov [r14 + TCB_SC], r11
+    mov dword [r14 + TCB_BLOCK_KIND], BLOCK_NONE
+    mov [r14 + TCB_BLOCKED_ON], rax
+%endmacro
+
 ; thread_run() for the case the checks leave, then back to user mode with
 ; the message in registers: from SELF (its state already BLOCKED, which
 ; with the same store made it current nowhere) to r14 (blocked until now,
@@ -302,21 +320,30 @@ global fastpath_call, fastpath_reply_recv
     jmp return_to_user
 %endmacro
 
+; The out-of-line parts of a half, after its code: the wait for a taken
+; lock, the priority scan, the switch's rare cases.
+%macro COLD_PATHS 0
+.contended:
+    WAIT_FOR_LOCK .locked
+    HIGHEST_READY_CHECK r14, give_up, .ready_queue, .highest
+    SWITCH_COLD .sw
+%endmacro
+
 ; ---- Call: rdi = endpoint, rsi = info, rdx/r8/r9/r10 = message.
 ; Entered from syscall_entry with rsp at the saved frame.
 fastpath_call:
     TAKE_LOCK .contended
 .locked:
-    CHECK_SELF .slow
+    CHECK_SELF give_up
     cmp dword [SELF + TCB_FAULT_KIND], 0
-    jne .slow
+    jne give_up
     ; A pending signal-abort ends the Call at once (ipc_pending_abort()).
     mov rax, [SELF + TCB_BOUND_NTFN]
     test rax, rax
     jnz .bound_notification
 .no_abort:
-    DECODE_ROOT .slow
-    LOOKUP rdi, r11, .slow
+    DECODE_ROOT give_up
+    LOOKUP rdi, r11, give_up
     mov rbx, rdx                            ; message word 0, kept from RDTSC and XSAVE
     ; An endpoint capability with the write right.
     mov rax, [r14 + r11]
@@ -325,31 +352,31 @@ fastpath_call:
     shr rcx, CAP_FIELD_SHIFT
     and ecx, CAP_TYPE_MASK_AT_FIELDS | ATOLL_RIGHT_WRITE
     cmp ecx, (CAP_ENDPOINT << CAP_TYPE_AT_FIELDS) | ATOLL_RIGHT_WRITE
-    jne .slow
+    jne give_up
     CAP_PADDR rax
     lea r13, [r14 + rax]
     ; A passive server waits in Recv with a reply object that holds no
     ; caller and no donation, on an endpoint without a budget threshold.
     mov r14, [r13 + EP_HEAD]
     test r14, r14
-    jz .slow
+    jz give_up
     cmp dword [r14 + TCB_BLOCK_KIND], BLOCK_RECV
-    jne .slow
+    jne give_up
     mov r12, [r14 + TCB_REPLY]
     test r12, r12
-    jz .slow
+    jz give_up
     mov rcx, [r14 + TCB_SC]                 ; all four must be zero
     or rcx, [r13 + EP_BUDGET_THRESHOLD]
     or rcx, [r12 + REPLY_CALLER]
     or rcx, [r12 + REPLY_DONATED]
-    jnz .slow
+    jnz give_up
     cmp [SELF + TCB_AFFINITY], ebp
-    jne .slow
-    MAY_SWITCH_TO r14, .slow, .ready_queue, .highest
+    jne give_up
+    MAY_SWITCH_TO r14, give_up, .ready_queue, .highest
     mov r11, [SELF + TCB_SC]
     test r11, r11
-    jz .slow
-    BUDGET_LEFT .slow
+    jz give_up
+    BUDGET_LEFT give_up
 
     ; Committed: ipc_send(), link_reply() and sched_donate_on_call().
     xor eax, eax
@@ -365,16 +392,10 @@ fastpath_call:
     mov [r14 + TCB_QUEUE_PREV], rax
     and rsi, MSGINFO_KEEP_MASK              ; label and length: no caps
     mov [r14 + TCB_REPLY], rax
-    mov dword [r14 + TCB_BLOCK_KIND], BLOCK_NONE
-    mov [r14 + TCB_BLOCKED_ON], rax
     mov [r12 + REPLY_RECEIVER], rax
     mov [r12 + REPLY_CALLER], SELF
-    mov qword [SELF + TCB_STATE], THREAD_BLOCKED    ; and current_on = 0
-    mov dword [SELF + TCB_BLOCK_KIND], BLOCK_REPLY
-    mov [SELF + TCB_BLOCKED_ON], r12
-    mov [SELF + TCB_SC], rax
-    mov [r11 + SC_TCB], r14
-    mov [r14 + TCB_SC], r11
+    BLOCK_SELF BLOCK_REPLY, r12
+    HAND_OVER_SC
     mov [r12 + REPLY_DONATED], r11
     mov rcx, [r11 + SC_REPLY]
     mov [r12 + REPLY_DONATION_PREV], rcx
@@ -386,33 +407,25 @@ fastpath_call:
     mov rax, [rax + NTFN_WORD]
     test rax, [SELF + TCB_ABORT_MASK]
     jz .no_abort
-.slow:
-    mov rdi, SELF
-    mov rsp, [gs:PERCPU_KERNEL_STACK]
-    call fastpath_fallback
-    ud2
-.contended:
-    WAIT_FOR_LOCK .locked
 .more_receivers:
     mov [rcx + TCB_QUEUE_PREV], rax
     jmp .dequeued
-    HIGHEST_READY_CHECK r14, .slow, .ready_queue, .highest
-    SWITCH_COLD .sw
+    COLD_PATHS
 
 ; ---- ReplyRecv: rdi = endpoint, r12 = reply object, rsi = info,
 ; rdx/r8/r9/r10 = message. Entered as fastpath_call.
 fastpath_reply_recv:
     TAKE_LOCK .contended
 .locked:
-    CHECK_SELF .slow
+    CHECK_SELF give_up
     ; No pending fault, and no bound notification (it could end the Recv
     ; at once): both zero.
     mov eax, [SELF + TCB_FAULT_KIND]
     or rax, [SELF + TCB_BOUND_NTFN]
-    jnz .slow
-    DECODE_ROOT .slow
-    LOOKUP rdi, r11, .slow
-    LOOKUP r12, r15, .slow
+    jnz give_up
+    DECODE_ROOT give_up
+    LOOKUP rdi, r11, give_up
+    LOOKUP r12, r15, give_up
     mov rbx, rdx                            ; message word 0, kept from RDTSC and XSAVE
     ; An endpoint capability with the read right, a reply capability.
     mov rax, [r14 + r11]
@@ -420,14 +433,14 @@ fastpath_reply_recv:
     shr rcx, CAP_FIELD_SHIFT
     and ecx, CAP_TYPE_MASK_AT_FIELDS | ATOLL_RIGHT_READ
     cmp ecx, (CAP_ENDPOINT << CAP_TYPE_AT_FIELDS) | ATOLL_RIGHT_READ
-    jne .slow
+    jne give_up
     CAP_PADDR rax
     lea r13, [r14 + rax]
     mov rax, [r14 + r15]
     mov rcx, rax
     shr rcx, CAP_TYPE_SHIFT
     cmp ecx, CAP_REPLY
-    jne .slow
+    jne give_up
     CAP_PADDR rax
     lea r12, [r14 + rax]
     ; The reply object holds a caller without a fault, a pending abort or
@@ -436,28 +449,28 @@ fastpath_reply_recv:
     ; reply); no receiver is recorded on it.
     mov r14, [r12 + REPLY_CALLER]
     test r14, r14
-    jz .slow
+    jz give_up
     cmp dword [r14 + TCB_BLOCK_KIND], BLOCK_REPLY
-    jne .slow
+    jne give_up
     cmp [r14 + TCB_BLOCKED_ON], r12
-    jne .slow
+    jne give_up
     mov r11, [r12 + REPLY_DONATED]
     test r11, r11
-    jz .slow
+    jz give_up
     cmp [r11 + SC_REPLY], r12
-    jne .slow
+    jne give_up
     mov ecx, [r14 + TCB_FAULT_KIND]         ; all four must be zero
     or rcx, [r14 + TCB_ABORT_PENDING]
     or rcx, [r14 + TCB_SC]
     or rcx, [r12 + REPLY_RECEIVER]
-    jnz .slow
+    jnz give_up
     ; No sender waits on the endpoint (the Recv would return at once).
     mov rax, [r13 + EP_HEAD]
     test rax, rax
     jnz .queued
 .no_sender:
-    MAY_SWITCH_TO r14, .slow, .ready_queue, .highest
-    BUDGET_LEFT .slow
+    MAY_SWITCH_TO r14, give_up, .ready_queue, .highest
+    BUDGET_LEFT give_up
 
     ; Committed: ipc_reply(), sched_return_donation() and recv_endpoint().
     xor eax, eax
@@ -466,16 +479,10 @@ fastpath_reply_recv:
     mov [r11 + SC_REPLY], rcx
     mov [r12 + REPLY_DONATED], rax
     mov [r12 + REPLY_DONATION_PREV], rax
-    mov [SELF + TCB_SC], rax
-    mov [r11 + SC_TCB], r14
-    mov [r14 + TCB_SC], r11
-    mov dword [r14 + TCB_BLOCK_KIND], BLOCK_NONE
-    mov [r14 + TCB_BLOCKED_ON], rax
+    HAND_OVER_SC
     mov [SELF + TCB_REPLY], r12
     mov [r12 + REPLY_RECEIVER], SELF
-    mov qword [SELF + TCB_STATE], THREAD_BLOCKED    ; and current_on = 0
-    mov dword [SELF + TCB_BLOCK_KIND], BLOCK_RECV
-    mov [SELF + TCB_BLOCKED_ON], r13
+    BLOCK_SELF BLOCK_RECV, r13
     ; thread_queue_append(&ep->queue, self)
     mov [SELF + TCB_QUEUE_NEXT], rax
     mov rcx, [r13 + EP_TAIL]
@@ -493,15 +500,14 @@ fastpath_reply_recv:
 .queued:
     cmp dword [rax + TCB_BLOCK_KIND], BLOCK_SEND
     jne .no_sender
-.slow:
+.behind_others:
+    mov [rcx + TCB_QUEUE_NEXT], SELF
+    jmp .queued_self
+    COLD_PATHS
+
+; A check failed (either half): the general path runs the system call.
+give_up:
     mov rdi, SELF
     mov rsp, [gs:PERCPU_KERNEL_STACK]
     call fastpath_fallback
     ud2
-.contended:
-    WAIT_FOR_LOCK .locked
-.behind_others:
-    mov [rcx + TCB_QUEUE_NEXT], SELF
-    jmp .queued_self
-    HIGHEST_READY_CHECK r14, .slow, .ready_queue, .highest
-    SWITCH_COLD .sw

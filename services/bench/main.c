@@ -104,6 +104,15 @@ static void ipc_server(uint64_t ep)
                             server_reply);
 }
 
+/* One system call of the minimal loops below: number, pointer and
+ * message info into place, SYSCALL (the message words are whatever the
+ * registers hold: one word is sent). */
+#define MINIMAL_SYSCALL                                                                            \
+    "mov %[number], %%eax\n\t"                                                                     \
+    "mov %[ep], %%rdi\n\t"                                                                         \
+    "mov %[info], %%esi\n\t"                                                                       \
+    "syscall\n\t"
+
 /* The same server with the least user code a round trip can have: one
  * instruction loop around SYSCALL (inline assembly, a GNU extension: C
  * cannot name registers), so that the kernel's share of a round trip can
@@ -116,12 +125,7 @@ static void ipc_server_minimal(uint64_t ep)
     atoll_syscall_reply(ATOLL_SYS_RECV, ep, 0, mr, server_reply);
     register uint64_t reply __asm__("r12") = server_reply;
     __asm__ volatile(
-        "1:\n\t"
-        "mov %[number], %%eax\n\t"
-        "mov %[ep], %%rdi\n\t"
-        "mov %[info], %%esi\n\t"
-        "syscall\n\t"
-        "jmp 1b"
+        "1:\n\t" MINIMAL_SYSCALL "jmp 1b"
         :
         : [number] "i"(ATOLL_SYS_REPLY_RECV), [ep] "r"(ep), [info] "i"(atoll_msginfo(0, 1, 0)),
           "r"(reply)
@@ -211,12 +215,7 @@ static uint64_t measure_call_minimal(uint64_t ep)
     uint64_t n = ITERATIONS;
     uint64_t t0 = rdtsc();
     __asm__ volatile(
-        "1:\n\t"
-        "mov %[number], %%eax\n\t"
-        "mov %[ep], %%rdi\n\t"
-        "mov %[info], %%esi\n\t"
-        "syscall\n\t"
-        "dec %[n]\n\t"
+        "1:\n\t" MINIMAL_SYSCALL "dec %[n]\n\t"
         "jnz 1b"
         : [n] "+r"(n)
         : [number] "i"(ATOLL_SYS_CALL), [ep] "r"(ep), [info] "i"(atoll_msginfo(0, 1, 0))
