@@ -407,6 +407,7 @@ fastpath_call:
     mov rax, [rax + NTFN_WORD]
     test rax, [SELF + TCB_ABORT_MASK]
     jz .no_abort
+    jmp give_up
 .more_receivers:
     mov [rcx + TCB_QUEUE_PREV], rax
     jmp .dequeued
@@ -500,6 +501,7 @@ fastpath_reply_recv:
 .queued:
     cmp dword [rax + TCB_BLOCK_KIND], BLOCK_SEND
     jne .no_sender
+    jmp give_up
 .behind_others:
     mov [rcx + TCB_QUEUE_NEXT], SELF
     jmp .queued_self
