@@ -8,8 +8,8 @@
  * into the general path and the static assertions that hold its structure
  * offsets (fastpath_layout.inc) to the C definitions. Assembly because
  * the message then stays in registers from the sender's SYSCALL to the
- * receiver's SYSRET and nothing else is paid for a C function (docs/
- * kernel.md, "The IPC fast path", has the numbers).
+ * receiver's SYSRET and nothing is paid for a C function's frame
+ * (docs/kernel.md, "The IPC fast path", has the numbers).
  *
  * The checks come first and change nothing; if any fails, the general
  * path runs the system call from the start, under the lock already taken,
