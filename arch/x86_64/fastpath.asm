@@ -143,7 +143,9 @@ global fastpath_call, fastpath_reply_recv
 
 ; %2 = physical address of the slot that pointer %1 names in the root
 ; decoded by DECODE_ROOT; %3 (slow) if the guard does not match, that is,
-; if the pointer's upper bits differ from it.
+; if the pointer's upper bits differ from it. The guard fits its size
+; (Mint masks it, kernel/cap/cap.c; the invariant check holds to it), so
+; guard << radix loses no bit and this is the C lookup's compare.
 %macro LOOKUP 3
     mov %2, %1
     xor %2, r13                             ; the slot index if below rbx
