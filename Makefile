@@ -76,7 +76,7 @@ $(BUILD)/k/%.o: %.c
 	@echo "  CC      $<"
 	@$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
-$(BUILD)/k/%.o: %.asm arch/x86_64/layout.inc arch/x86_64/frame.inc
+$(BUILD)/k/%.o: %.asm arch/x86_64/layout.inc arch/x86_64/frame.inc arch/x86_64/fastpath_layout.inc
 	@mkdir -p $(dir $@)
 	@echo "  NASM    $<"
 	@$(NASM) -f elf64 -g -F dwarf -i arch/x86_64/ $< -o $@

@@ -2,8 +2,15 @@
  * fastpath_reply_recv, MCS variant): the client-server round trip between
  * two threads on one core, in as few instructions as the checks allow.
  *
- * The SYSCALL stub (arch/x86_64/syscall_entry.asm) comes here for these
- * two system calls, with the caller's registers already saved in its TCB.
+ * The code is arch/x86_64/fastpath.asm, which the SYSCALL stub jumps to
+ * for these two system calls with the caller's registers saved in its
+ * TCB; this file keeps what it shares with C: the counts, the fall-back
+ * into the general path and the static assertions that hold its structure
+ * offsets (fastpath_layout.inc) to the C definitions. Assembly because
+ * the message then stays in registers from the sender's SYSCALL to the
+ * receiver's SYSRET and nothing is paid for a C function's frame
+ * (docs/kernel.md, "The IPC fast path", has the numbers).
+ *
  * The checks come first and change nothing; if any fails, the general
  * path runs the system call from the start, under the lock already taken,
  * with the same result it would have had without a fast path. Past the
@@ -18,11 +25,12 @@
  *   - Call: a passive server (no SC of its own) waiting in Recv with a
  *     reply object that holds no caller and no donation, on an endpoint
  *     with no budget threshold; the caller's SC, charged on this core and
- *     with budget left, is donated to it;
+ *     with budget left, is donated to it; no signal-abort is pending;
  *   - ReplyRecv: a reply object at the top of its SC's donation chain
- *     whose caller has no SC and no fault: the SC goes back with the
- *     reply; no sender waits on the endpoint and the replier has no bound
- *     notification (either would make the Recv return at once);
+ *     whose caller has no SC, no fault and no pending abort: the SC goes
+ *     back with the reply; no sender waits on the endpoint and the replier
+ *     has no bound notification (either would make the Recv return at
+ *     once);
  *   - the thread switched to belongs to this core, is in no scheduler
  *     queue, is current nowhere, and no thread ready here has a higher
  *     priority (seL4 isHighestPrio: an equal one does not preempt).
@@ -30,246 +38,171 @@
  * the same SC, and the budget timer, programmed for the end of that SC's
  * head refill (or an earlier release), stays right: the fast path does not
  * reprogram it. It checks, with one TSC read, that the SC may go on
- * running (budget_left()); an SC that is out of budget, or nearly, goes
- * through the general path, which ends its timeslice. */
+ * running: it is the SC this core charges and the current thread holds
+ * it, nothing has ended its timeslice or changed its refills since the
+ * budget timer was programmed (charge(), set_charged() and
+ * sched_sc_configure() in kernel/sched.c forget the deadline), and that
+ * deadline, which is no later than the end of the SC's head refill
+ * (program_timer()), is at least MIN_BUDGET away. That implies what
+ * thread_return() checks, may_run() after account(); the time itself is
+ * accounted at the next kernel entry, to the same SC either way. An SC
+ * that is out of budget, or nearly, goes through the general path, which
+ * ends its timeslice. */
+#include <stddef.h>
+
 #include "fastpath.h"
 #include "ipc.h"
 #include "klock.h"
 #include "sched_core.h"
 #include "thread.h"
+#include "atoll/errors.h"
+#include "atoll/invocation.h"
 #include "atoll/ipc.h"
 #include "atoll/rights.h"
 #include "atoll/syscall.h"
 #include "../arch/x86_64/cpu.h"
-#include "../arch/x86_64/paging.h"
+#include "../arch/x86_64/layout.h"
 #include "../arch/x86_64/syscall.h"
-#include "../arch/x86_64/x86.h"
 
 /* The SYSCALL stub compares the number against these (layout.inc). */
 _Static_assert(ATOLL_SYS_CALL == 1, "layout.inc SYS_CALL");
 _Static_assert(ATOLL_SYS_REPLY_RECV == 6, "layout.inc SYS_REPLY_RECV");
 
-static struct fastpath_counts counts;
+/* The register frame is the start of the TCB: the frame the stub saved is
+ * the current thread. */
+_Static_assert(offsetof(struct tcb, context) == 0, "fastpath.asm: frame == TCB");
 
-/* Every helper below is inlined (a GCC attribute): GCC's -O2 heuristics
- * would call them, and a call costs more than most of them do. */
-#define FAST_INLINE static inline __attribute__((always_inline))
+/* One 64-bit store sets a thread's state and clears current_on. */
+_Static_assert(offsetof(struct tcb, current_on) == offsetof(struct tcb, state) + 4 &&
+                   sizeof(enum thread_state) == 4,
+               "fastpath.asm: state and current_on");
+
+/* Everything fastpath.asm reads from arch/x86_64/fastpath_layout.inc. */
+_Static_assert(offsetof(struct trap_frame, r15) == 0, "fastpath_layout.inc FRAME_R15");
+_Static_assert(offsetof(struct trap_frame, r14) == 8, "fastpath_layout.inc FRAME_R14");
+_Static_assert(offsetof(struct trap_frame, r13) == 16, "fastpath_layout.inc FRAME_R13");
+_Static_assert(offsetof(struct trap_frame, r12) == 24, "fastpath_layout.inc FRAME_R12");
+_Static_assert(offsetof(struct trap_frame, r10) == 40, "fastpath_layout.inc FRAME_R10");
+_Static_assert(offsetof(struct trap_frame, r9) == 48, "fastpath_layout.inc FRAME_R9");
+_Static_assert(offsetof(struct trap_frame, r8) == 56, "fastpath_layout.inc FRAME_R8");
+_Static_assert(offsetof(struct trap_frame, rbp) == 64, "fastpath_layout.inc FRAME_RBP");
+_Static_assert(offsetof(struct trap_frame, rdi) == 72, "fastpath_layout.inc FRAME_RDI");
+_Static_assert(offsetof(struct trap_frame, rsi) == 80, "fastpath_layout.inc FRAME_RSI");
+_Static_assert(offsetof(struct trap_frame, rdx) == 88, "fastpath_layout.inc FRAME_RDX");
+_Static_assert(offsetof(struct trap_frame, rbx) == 104, "fastpath_layout.inc FRAME_RBX");
+_Static_assert(offsetof(struct trap_frame, rax) == 112, "fastpath_layout.inc FRAME_RAX");
+_Static_assert(offsetof(struct tcb, cr3) == 176, "fastpath_layout.inc TCB_CR3");
+_Static_assert(offsetof(struct tcb, state) == 192, "fastpath_layout.inc TCB_STATE");
+_Static_assert(offsetof(struct tcb, current_on) == 196, "fastpath_layout.inc TCB_CURRENT_ON");
+_Static_assert(offsetof(struct tcb, fpu_ready) == 200, "fastpath_layout.inc TCB_FPU_READY");
+_Static_assert(offsetof(struct tcb, rq.prio) == 240, "fastpath_layout.inc TCB_RQ_PRIO");
+_Static_assert(offsetof(struct tcb, rq.queued) == 241, "fastpath_layout.inc TCB_RQ_QUEUED");
+_Static_assert(offsetof(struct tcb, affinity) == 252, "fastpath_layout.inc TCB_AFFINITY");
+_Static_assert(offsetof(struct tcb, sc) == 264, "fastpath_layout.inc TCB_SC");
+_Static_assert(offsetof(struct tcb, release.queued) == 296,
+               "fastpath_layout.inc TCB_RELEASE_QUEUED");
+_Static_assert(offsetof(struct tcb, block_kind) == 308, "fastpath_layout.inc TCB_BLOCK_KIND");
+_Static_assert(offsetof(struct tcb, blocked_on) == 312, "fastpath_layout.inc TCB_BLOCKED_ON");
+_Static_assert(offsetof(struct tcb, queue_next) == 320, "fastpath_layout.inc TCB_QUEUE_NEXT");
+_Static_assert(offsetof(struct tcb, queue_prev) == 328, "fastpath_layout.inc TCB_QUEUE_PREV");
+_Static_assert(offsetof(struct tcb, reply) == 352, "fastpath_layout.inc TCB_REPLY");
+_Static_assert(offsetof(struct tcb, bound_ntfn) == 360, "fastpath_layout.inc TCB_BOUND_NTFN");
+_Static_assert(offsetof(struct tcb, abort_mask) == 368, "fastpath_layout.inc TCB_ABORT_MASK");
+_Static_assert(offsetof(struct tcb, abort_pending) == 376, "fastpath_layout.inc TCB_ABORT_PENDING");
+_Static_assert(offsetof(struct tcb, fault_kind) == 384, "fastpath_layout.inc TCB_FAULT_KIND");
+_Static_assert(offsetof(struct tcb, fpu) == 448, "fastpath_layout.inc TCB_FPU");
+_Static_assert(offsetof(struct tcb, context) + sizeof(struct trap_frame) == 176,
+               "fastpath_layout.inc TCB_CONTEXT_TOP");
+_Static_assert(CAP_TCB_SLOTS_OFFSET + TCB_SLOT_CSPACE * sizeof(struct cap_slot) == 3840,
+               "fastpath_layout.inc TCB_CSPACE_CAP");
+_Static_assert(CAP_TCB_SLOTS_OFFSET + TCB_SLOT_VSPACE * sizeof(struct cap_slot) == 3872,
+               "fastpath_layout.inc TCB_VSPACE_CAP");
+_Static_assert(THREAD_RUNNABLE == 1, "fastpath_layout.inc THREAD_RUNNABLE");
+_Static_assert(THREAD_BLOCKED == 2, "fastpath_layout.inc THREAD_BLOCKED");
+_Static_assert(BLOCK_NONE == 0, "fastpath_layout.inc BLOCK_NONE");
+_Static_assert(BLOCK_SEND == 1, "fastpath_layout.inc BLOCK_SEND");
+_Static_assert(BLOCK_RECV == 2, "fastpath_layout.inc BLOCK_RECV");
+_Static_assert(BLOCK_REPLY == 3, "fastpath_layout.inc BLOCK_REPLY");
+_Static_assert(offsetof(struct endpoint, queue.head) == 0, "fastpath_layout.inc EP_HEAD");
+_Static_assert(offsetof(struct endpoint, queue.tail) == 8, "fastpath_layout.inc EP_TAIL");
+_Static_assert(offsetof(struct endpoint, budget_threshold) == 16,
+               "fastpath_layout.inc EP_BUDGET_THRESHOLD");
+_Static_assert(offsetof(struct notification, word) == 0, "fastpath_layout.inc NTFN_WORD");
+_Static_assert(offsetof(struct reply_object, caller) == 0, "fastpath_layout.inc REPLY_CALLER");
+_Static_assert(offsetof(struct reply_object, donated) == 8, "fastpath_layout.inc REPLY_DONATED");
+_Static_assert(offsetof(struct reply_object, donation_prev) == 16,
+               "fastpath_layout.inc REPLY_DONATION_PREV");
+_Static_assert(offsetof(struct reply_object, receiver) == 24, "fastpath_layout.inc REPLY_RECEIVER");
+_Static_assert(offsetof(struct sched_context, tcb) == 0, "fastpath_layout.inc SC_TCB");
+_Static_assert(offsetof(struct sched_context, reply) == 8, "fastpath_layout.inc SC_REPLY");
+_Static_assert(REFILL_SC_KERNEL_BYTES + offsetof(struct refill_sc, min_budget) == 112,
+               "fastpath_layout.inc SC_REFILL_MIN_BUDGET");
+_Static_assert(REFILL_SC_KERNEL_BYTES + offsetof(struct refill_sc, limit) == 124,
+               "fastpath_layout.inc SC_REFILL_LIMIT");
+_Static_assert(offsetof(struct core_sched, ready.summary) == 0,
+               "fastpath_layout.inc CORE_SCHED_SUMMARY");
+_Static_assert(offsetof(struct core_sched, ready.bitmap) == 8,
+               "fastpath_layout.inc CORE_SCHED_BITMAP");
+_Static_assert(offsetof(struct core_sched, sc) == 4168, "fastpath_layout.inc CORE_SCHED_SC");
+_Static_assert(offsetof(struct core_sched, timer_deadline) == 4192,
+               "fastpath_layout.inc CORE_SCHED_TIMER_DEADLINE");
+_Static_assert(offsetof(struct core_sched, expired) == 4200,
+               "fastpath_layout.inc CORE_SCHED_EXPIRED");
+_Static_assert(offsetof(struct core_sched, need_resched) == 4209,
+               "fastpath_layout.inc CORE_SCHED_NEED_RESCHED");
+_Static_assert(offsetof(struct percpu, index) == 32, "fastpath_layout.inc PERCPU_INDEX");
+_Static_assert(offsetof(struct percpu, current) == 48, "fastpath_layout.inc PERCPU_CURRENT");
+_Static_assert(offsetof(struct percpu, tss) + offsetof(struct tss, rsp) == 116,
+               "fastpath_layout.inc PERCPU_TSS_RSP0");
+_Static_assert(offsetof(struct percpu, sched_core) == 224, "fastpath_layout.inc PERCPU_SCHED_CORE");
+_Static_assert(offsetof(struct spinlock, next) == 0, "fastpath_layout.inc LOCK_NEXT");
+_Static_assert(offsetof(struct spinlock, serving) == 4, "fastpath_layout.inc LOCK_SERVING");
+_Static_assert(offsetof(struct fastpath_counts, calls) == 0, "fastpath_layout.inc COUNTS_CALLS");
+_Static_assert(offsetof(struct fastpath_counts, reply_recvs) == 8,
+               "fastpath_layout.inc COUNTS_REPLY_RECVS");
+_Static_assert(offsetof(struct cpu_features, xsave) == 78,
+               "fastpath_layout.inc CPU_FEATURES_XSAVE");
+_Static_assert(CAP_TYPE_SHIFT == 59, "fastpath_layout.inc CAP_TYPE_SHIFT");
+_Static_assert(CAP_FIELD_SHIFT == 48, "fastpath_layout.inc CAP_FIELD_SHIFT");
+_Static_assert(CAP_CNODE == 2, "fastpath_layout.inc CAP_CNODE");
+_Static_assert(CAP_ENDPOINT == 4, "fastpath_layout.inc CAP_ENDPOINT");
+_Static_assert(CAP_REPLY == 6, "fastpath_layout.inc CAP_REPLY");
+_Static_assert(CAP_PML4 == 11, "fastpath_layout.inc CAP_PML4");
+_Static_assert(ATOLL_CNODE_GUARD_SIZE_BITS == 6, "fastpath_layout.inc CAP_CNODE_GUARD_SIZE_BITS");
+_Static_assert(CAP_PADDR_BITS == 48, "fastpath_layout.inc CAP_PADDR_BITS");
+_Static_assert(CAP_PADDR_SHIFT == 4, "fastpath_layout.inc CAP_PADDR_SHIFT");
+_Static_assert(CAP_SIZE_BITS_POS == 0 && CAP_SIZE_BITS_WIDTH == 6,
+               "fastpath_layout.inc CAP_SIZE_BITS_MASK");
+_Static_assert(ATOLL_CNODE_GUARD_SIZE_BITS == 6, "fastpath_layout.inc CAP_GUARD_SIZE_MASK");
+_Static_assert(ATOLL_SLOT_SIZE_BITS == 5, "fastpath_layout.inc CAP_SLOT_SIZE_BITS");
+_Static_assert(CAP_TYPE_SHIFT - CAP_FIELD_SHIFT == 11, "fastpath_layout.inc CAP_TYPE_AT_FIELDS");
+_Static_assert(CAP_TYPE_BITS == 5, "fastpath_layout.inc CAP_TYPE_MASK_AT_FIELDS");
+_Static_assert(CAP_RIGHTS_POS == 0 && ATOLL_RIGHT_READ == 1,
+               "fastpath_layout.inc ATOLL_RIGHT_READ");
+_Static_assert(CAP_RIGHTS_POS == 0 && ATOLL_RIGHT_WRITE == 2,
+               "fastpath_layout.inc ATOLL_RIGHT_WRITE");
+_Static_assert(ATOLL_CPTR_BITS == 64, "fastpath_layout.inc CPTR_BITS");
+_Static_assert((1u << (ATOLL_MSGINFO_CAPS_SHIFT + ATOLL_MSGINFO_CAPS_BITS)) - 1 == 511,
+               "fastpath_layout.inc MSGINFO_LENGTH_CAPS_MASK");
+_Static_assert(ATOLL_MSG_REGISTERS == 4, "fastpath_layout.inc MSG_REGISTERS");
+_Static_assert((int64_t)(~(((UINT64_C(1) << ATOLL_MSGINFO_LABEL_SHIFT) - 1) ^
+                           ((UINT64_C(1) << ATOLL_MSGINFO_LENGTH_BITS) - 1))) == -3969,
+               "fastpath_layout.inc MSGINFO_KEEP_MASK");
+_Static_assert(ATOLL_OK == 0, "fastpath_layout.inc ATOLL_OK");
+_Static_assert(PHYSMAP_BASE == UINT64_C(0xffff800000000000), "fastpath_layout.inc PHYSMAP_BASE");
+
+/* Written by fastpath.asm under the kernel lock. */
+struct fastpath_counts fastpath_completed;
 
 void fastpath_get_counts(struct fastpath_counts *out)
 {
-    *out = counts;
+    *out = fastpath_completed;
 }
 
-/* Out of line and cold (GCC attributes) so that the checks above each
- * call stay short jumps and the common case falls straight through. */
-__attribute__((noinline, cold)) static _Noreturn void slowpath(struct trap_frame *f)
+/* The lock was taken without an owner or a start time (klock.h). */
+_Noreturn void fastpath_fallback(struct trap_frame *f)
 {
+    kernel_lock_owner = this_cpu()->index;
     kernel_lock_start_timing();
     syscall_general(f);
-}
-
-/* The kernel's view of an object named by a capability. User threads exist
- * only once the physical map is active, so no check for it here. */
-FAST_INLINE void *object(const struct cap *c)
-{
-    return (void *)(uintptr_t)(PHYSMAP_BASE + cap_paddr(c));
-}
-
-/* A root CNode that resolves all 64 bits of a pointer at once (guard +
- * radix = 64, as init's); anything else leaves `slots` NULL and the
- * general lookup handles guards and levels. Decoded once per system call,
- * used for every pointer it names. */
-struct one_level {
-    const struct cap_slot *slots;
-    unsigned radix;
-    uint64_t guard;
-};
-
-FAST_INLINE struct one_level decode_root(const struct cap *root)
-{
-    struct one_level l = {NULL, cap_cnode_radix(root), cap_cnode_guard(root)};
-    if (cap_type(root) == CAP_CNODE && l.radix + cap_cnode_guard_size(root) == ATOLL_CPTR_BITS)
-        l.slots = object(root);
-    return l;
-}
-
-/* The capability `cptr` names; NULL if the guard does not match. */
-FAST_INLINE const struct cap *lookup(const struct one_level *l, uint64_t cptr)
-{
-    if (!l->slots || (cptr >> l->radix) != l->guard)
-        return NULL;
-    return &l->slots[cptr & cap_bits_mask(l->radix)].cap;
-}
-
-FAST_INLINE bool has_right(const struct cap *c, uint64_t right)
-{
-    /* Endpoint and reply capabilities keep their rights in the small
-     * fields (kernel/cap/cap.h); the type is checked by the caller. */
-    return cap_field(c, CAP_RIGHTS_POS, CAP_RIGHTS_WIDTH) & right;
-}
-
-/* Register-sized, no capabilities (the receiver's info is rebuilt, so
- * the sender's unwrapped bits do not matter). */
-FAST_INLINE bool message_fits(uint64_t info)
-{
-    /* One compare: the capability count sits just above the length. */
-    _Static_assert(ATOLL_MSGINFO_CAPS_SHIFT == ATOLL_MSGINFO_LENGTH_BITS, "atoll/ipc.h layout");
-    return (info & ((UINT64_C(1) << (ATOLL_MSGINFO_CAPS_SHIFT + ATOLL_MSGINFO_CAPS_BITS)) - 1)) <=
-           ATOLL_MSG_REGISTERS;
-}
-
-/* The blocked thread `t` may become this core's current thread now. */
-FAST_INLINE bool may_switch_to(const struct percpu *c, const struct core_sched *cs,
-                               const struct tcb *t)
-{
-    return t->affinity == c->index && !t->current_on && !t->rq.queued && !t->release.queued &&
-           t->fpu_ready && !cs->need_resched && sched_none_ready_above(cs, t->rq.prio);
-}
-
-/* The current thread `self` may leave the core to a thread running on
- * the same SC: the SC is the one this core charges and `self` holds it,
- * nothing has ended its timeslice or changed its refills since the budget
- * timer was programmed (charge(), set_charged() and sched_sc_configure()
- * in kernel/sched.c forget the deadline), and that deadline, which is no
- * later than the end of the SC's head refill (program_timer()), is at
- * least MIN_BUDGET away. That implies what thread_return() checks,
- * may_run() after account(), at the cost of one TSC read; the time itself is accounted at the next
- * kernel entry, to the same SC either way. A deadline that is earlier
- * because a release is due sends the call to the general path, which
- * then looks at the release. */
-FAST_INLINE bool budget_left(const struct core_sched *cs, const struct tcb *self,
-                             struct sched_context *sc)
-{
-    if (!sc || sc != cs->sc || sc->tcb != self || cs->expired || !cs->timer_deadline)
-        return false;
-    const struct refill_sc *r = sc_refills(sc);
-    return refill_active(r) && rdtsc() + r->min_budget <= cs->timer_deadline;
-}
-
-/* The receiver's registers as the general path's transfer() sets them. */
-FAST_INLINE void copy_message(const struct tcb *from, struct tcb *to, uint64_t badge)
-{
-    uint64_t info = from->context.rsi;
-    to->context.rax = ATOLL_OK;
-    to->context.rdi = badge;
-    to->context.rsi = atoll_msginfo(atoll_msginfo_label(info), atoll_msginfo_length(info), 0);
-    to->context.rdx = from->context.rdx;
-    to->context.r8 = from->context.r8;
-    to->context.r9 = from->context.r9;
-    to->context.r10 = from->context.r10;
-}
-
-/* thread_run() for the case the checks leave: `from` is this core's
- * current thread and now blocked, `to` was blocked and runs on the SC the
- * core already charges, so the charge and the timer stay as they are. */
-FAST_INLINE _Noreturn void switch_to(struct percpu *c, struct tcb *from, struct tcb *to)
-{
-    fpu_save(from->fpu);
-    from->current_on = 0;
-    fpu_restore(to->fpu);
-    c->current = to;
-    to->current_on = c->index + 1;
-    to->state = THREAD_RUNNABLE;
-    to->block_kind = BLOCK_NONE;
-    to->blocked_on = NULL;
-    /* As vspace_thread_root(): a VSpace that was deleted leaves the thread
-     * on the kernel's tables, where it faults. */
-    const struct cap *vs = &tcb_slot(to, TCB_SLOT_VSPACE)->cap;
-    uint64_t root =
-        cap_type(vs) == CAP_PML4 && cap_paddr(vs) == to->cr3 ? to->cr3 : kernel_pml4_phys;
-    if (read_cr3() != root)
-        write_cr3(root);
-    uint64_t top = (uint64_t)(&to->context + 1);
-    c->user_context_top = top;
-    c->tss.rsp[0] = top;
-    kernel_unlock_untimed();
-    return_to_user(&to->context);
-}
-
-_Noreturn void fastpath_call(struct trap_frame *f)
-{
-    struct percpu *c = this_cpu();
-    kernel_lock_untimed(c->index);
-    struct core_sched *cs = &sched_cores[c->index];
-    struct tcb *self = c->current;
-    /* A thread stopped from another core while it ran makes no more
-     * calls: the general path sees to that. */
-    if (!self || self->state != THREAD_RUNNABLE || self->fault_kind ||
-        !message_fits(self->context.rsi) || ipc_pending_abort(self))
-        slowpath(f); /* the last: a pending signal-abort ends the Call at once */
-    struct one_level root = decode_root(&tcb_slot(self, TCB_SLOT_CSPACE)->cap);
-    const struct cap *ep_cap = lookup(&root, self->context.rdi);
-    if (!ep_cap || cap_type(ep_cap) != CAP_ENDPOINT || !has_right(ep_cap, ATOLL_RIGHT_WRITE))
-        slowpath(f);
-    struct endpoint *ep = object(ep_cap);
-    struct tcb *server = ep->queue.head;
-    if (!server || server->block_kind != BLOCK_RECV || server->sc || ep->budget_threshold)
-        slowpath(f);
-    struct reply_object *reply = server->reply;
-    struct sched_context *sc = self->sc;
-    if (!reply || reply->caller || reply->donated || self->affinity != c->index ||
-        !may_switch_to(c, cs, server) || !budget_left(cs, self, sc))
-        slowpath(f);
-
-    /* Committed: ipc_send(), link_reply() and sched_donate_on_call(). */
-    thread_queue_remove(&ep->queue, server);
-    copy_message(self, server, cap_badge(ep_cap));
-    server->reply = NULL;
-    reply->receiver = NULL;
-    reply->caller = self;
-    self->state = THREAD_BLOCKED;
-    self->block_kind = BLOCK_REPLY;
-    self->blocked_on = reply;
-    self->sc = NULL;
-    sc->tcb = server;
-    server->sc = sc;
-    reply->donated = sc;
-    reply->donation_prev = sc->reply;
-    sc->reply = reply;
-    counts.calls++;
-    switch_to(c, self, server);
-}
-
-_Noreturn void fastpath_reply_recv(struct trap_frame *f)
-{
-    struct percpu *c = this_cpu();
-    kernel_lock_untimed(c->index);
-    struct core_sched *cs = &sched_cores[c->index];
-    struct tcb *self = c->current;
-    if (!self || self->state != THREAD_RUNNABLE || self->fault_kind || self->bound_ntfn ||
-        !message_fits(self->context.rsi))
-        slowpath(f);
-    struct one_level root = decode_root(&tcb_slot(self, TCB_SLOT_CSPACE)->cap);
-    const struct cap *ep_cap = lookup(&root, self->context.rdi);
-    const struct cap *reply_cap = lookup(&root, self->context.r12);
-    if (!ep_cap || !reply_cap || cap_type(ep_cap) != CAP_ENDPOINT ||
-        !has_right(ep_cap, ATOLL_RIGHT_READ) || cap_type(reply_cap) != CAP_REPLY)
-        slowpath(f);
-    struct endpoint *ep = object(ep_cap);
-    struct reply_object *reply = object(reply_cap);
-    struct tcb *caller = reply->caller;
-    struct sched_context *sc = reply->donated;
-    if (!caller || caller->fault_kind || caller->abort_pending || reply->receiver ||
-        caller->block_kind != BLOCK_REPLY || caller->blocked_on != reply || caller->sc || !sc ||
-        sc->reply != reply || (ep->queue.head && ep->queue.head->block_kind == BLOCK_SEND) ||
-        !may_switch_to(c, cs, caller) || !budget_left(cs, self, sc))
-        slowpath(f);
-
-    /* Committed: ipc_reply(), sched_return_donation() and recv_endpoint(). */
-    reply->caller = NULL;
-    sc->reply = reply->donation_prev;
-    reply->donated = NULL;
-    reply->donation_prev = NULL;
-    self->sc = NULL;
-    sc->tcb = caller;
-    caller->sc = sc;
-    copy_message(self, caller, 0);
-    self->reply = reply;
-    reply->receiver = self;
-    self->state = THREAD_BLOCKED;
-    self->block_kind = BLOCK_RECV;
-    self->blocked_on = ep;
-    thread_queue_append(&ep->queue, self);
-    counts.reply_recvs++;
-    switch_to(c, self, caller);
 }

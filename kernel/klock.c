@@ -1,4 +1,5 @@
 #include "klock.h"
+#include "fastpath.h"
 #include "thread.h"
 #include "spinlock.h"
 #include "../arch/x86_64/cpu.h"
@@ -8,7 +9,7 @@
 
 struct spinlock kernel_big_lock = SPINLOCK_INIT;
 volatile uint32_t kernel_lock_owner = KERNEL_LOCK_NO_OWNER;
-struct kernel_lock_stats kernel_lock_statistics;
+static struct kernel_lock_stats kernel_lock_statistics;
 static uint64_t acquired_at;
 
 /* Waits for `ticket`. While waiting, answers TLB shootdowns: the lock
@@ -62,7 +63,6 @@ void kernel_lock_wait_timed(unsigned ticket)
 void kernel_lock_start_timing(void)
 {
     acquired_at = rdtsc();
-    kernel_lock_statistics.untimed_holds--;
     kernel_lock_statistics.acquisitions++;
 }
 
@@ -81,4 +81,7 @@ bool kernel_lock_held_here(void)
 void kernel_lock_stats(struct kernel_lock_stats *out)
 {
     *out = kernel_lock_statistics;
+    struct fastpath_counts fast;
+    fastpath_get_counts(&fast);
+    out->untimed_holds = fast.calls + fast.reply_recvs;
 }

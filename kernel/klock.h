@@ -26,34 +26,19 @@ void kernel_lock_stats(struct kernel_lock_stats *out);
 /* Another core waits for the lock (its ticket is taken). */
 bool kernel_lock_contended(void);
 
-/* For the IPC fast path (kernel/fastpath.c), whose hold is short, bounded
- * and measured by `make bench`: the same lock, inline, without the TSC
- * reads that time an uncontended acquisition and the hold (a contended
- * wait is still timed). kernel_unlock_untimed() releases a hold taken so;
- * if the fast path gives up and the general path goes on under the lock,
+/* For the IPC fast path (arch/x86_64/fastpath.asm), whose hold is short,
+ * bounded and measured by `make bench`: it takes the same lock inline,
+ * without the TSC reads that time an uncontended acquisition and the hold
+ * and without setting the owner (a contended wait is still timed, by
+ * kernel_lock_wait_timed()). If it gives up and the general path goes on
+ * under the lock, fastpath_fallback() sets the owner and
  * kernel_lock_start_timing() times the rest of the hold, which
- * kernel_unlock() then ends. `core` is this core's index. */
+ * kernel_unlock() then ends. The fast path's holds are counted as its
+ * completions (kernel_lock_stats.untimed_holds). */
 #define KERNEL_LOCK_NO_OWNER UINT32_MAX
 extern struct spinlock kernel_big_lock;
 extern volatile uint32_t kernel_lock_owner;
-extern struct kernel_lock_stats kernel_lock_statistics;
 void kernel_lock_wait_timed(unsigned ticket);
 void kernel_lock_start_timing(void);
-
-/* Always inlined (a GCC attribute): GCC would call it otherwise. */
-__attribute__((always_inline)) static inline void kernel_lock_untimed(uint32_t core)
-{
-    unsigned ticket = atomic_fetch_add_explicit(&kernel_big_lock.next, 1, memory_order_relaxed);
-    if (atomic_load_explicit(&kernel_big_lock.serving, memory_order_acquire) != ticket)
-        kernel_lock_wait_timed(ticket);
-    kernel_lock_owner = core;
-    kernel_lock_statistics.untimed_holds++;
-}
-
-__attribute__((always_inline)) static inline void kernel_unlock_untimed(void)
-{
-    kernel_lock_owner = KERNEL_LOCK_NO_OWNER;
-    spin_unlock(&kernel_big_lock);
-}
 
 #endif

@@ -94,6 +94,7 @@ void sched_init(void)
         rq_init(&cores[i].ready);
         release_queue_init(&cores[i].release);
         cores[i].last = rdtsc();
+        percpu_area[i].sched_core = &cores[i];
     }
     min_budget = sched_us_to_ticks(ATOLL_SCHED_MIN_BUDGET_US);
     if (!min_budget)

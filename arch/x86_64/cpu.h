@@ -62,6 +62,9 @@ struct percpu {
     uint64_t gdt[GDT_ENTRIES];
     struct tss tss;
     uint64_t ticks; /* LAPIC timer interrupts taken */
+    /* This core's struct core_sched (kernel/sched_core.h), for the IPC
+     * fast path (arch/x86_64/fastpath.asm); set by sched_init(). */
+    void *sched_core;
 };
 
 extern struct percpu percpu_area[MAX_CPUS];

@@ -13,10 +13,8 @@ void syscall_init_cpu(void);
 /* Entry points from the stubs; neither returns (they leave through
  * return_to_user or the idle loop). */
 _Noreturn void syscall_dispatch(struct trap_frame *frame);
-/* Call and ReplyRecv: the IPC fast path (kernel/fastpath.c), which hands
- * what it does not handle to syscall_general(). */
-_Noreturn void fastpath_call(struct trap_frame *frame);
-_Noreturn void fastpath_reply_recv(struct trap_frame *frame);
+/* Call and ReplyRecv go to the IPC fast path (arch/x86_64/fastpath.asm),
+ * which hands what it does not handle to syscall_general(). */
 /* syscall_dispatch() once the kernel lock is held. */
 _Noreturn void syscall_general(struct trap_frame *frame);
 _Noreturn void trap_dispatch_user(struct trap_frame *frame);

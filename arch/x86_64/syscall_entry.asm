@@ -3,8 +3,13 @@
 ; SYSCALL leaves RSP untouched, puts the user RIP in RCX and RFLAGS in R11,
 ; and masks IF (IA32_FMASK). The stub builds the same struct trap_frame an
 ; interrupt from ring 3 would, in the running thread's TCB, so every way in
-; and out of user mode shares one layout. Call and ReplyRecv go to the IPC
-; fast path (kernel/fastpath.c), which falls back to the general path.
+; and out of user mode shares one layout. It writes every register and
+; leaves four words as they are: CS and SS hold the user selectors from the
+; TCB's creation on (tcb_initialise(); an interrupt from ring 3 stores the
+; same two, the only ones ring 3 can load), and the vector and error code
+; are read only by the interrupt entry that stored them (trap_dispatch()),
+; never in a frame saved by SYSCALL. Call and ReplyRecv go to the IPC
+; fast path (fastpath.asm), which falls back to the general path.
 
 %include "layout.inc"
 %include "frame.inc"
@@ -19,28 +24,20 @@ syscall_entry:
     swapgs
     mov [gs:PERCPU_USER_RSP], rsp
     mov rsp, [gs:PERCPU_USER_CONTEXT]
-    push SEL_USER_DATA              ; ss
+    sub rsp, 8                      ; ss
     push qword [gs:PERCPU_USER_RSP] ; rsp
     push r11                        ; rflags
-    push SEL_USER_CODE              ; cs
-    push rcx                        ; rip
-    push 0                          ; error
-    push TRAP_VECTOR_SYSCALL        ; vector
+    mov [rsp - 16], rcx             ; rip, below cs
+    sub rsp, 32                     ; cs, rip, error code, vector
     PUSH_GPRS                       ; no CLD: IA32_FMASK clears DF (syscall.c)
+    cmp rax, SYS_CALL               ; rax is still the system-call number
+    je fastpath_call                ; RSP at the frame, registers as the user left them
+    cmp rax, SYS_REPLY_RECV
+    je fastpath_reply_recv
     mov rdi, rsp
     mov rsp, [gs:PERCPU_KERNEL_STACK]
-    cmp rax, SYS_CALL               ; rax is still the system-call number
-    je .call
-    cmp rax, SYS_REPLY_RECV
-    je .reply_recv
     call syscall_dispatch
-    ud2                             ; none of the three returns
-.call:
-    call fastpath_call
-    ud2
-.reply_recv:
-    call fastpath_reply_recv
-    ud2
+    ud2                             ; neither returns
 
 ; void return_to_user(struct trap_frame *frame): restores every register
 ; from the frame and returns to ring 3.

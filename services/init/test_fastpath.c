@@ -13,12 +13,13 @@
 #define ROOT    ATOLL_SLOT_ROOT_CNODE
 #define DEPTH   64
 #define STACK   4096
-#define THREADS 8
+#define THREADS 10
 #define UT_BITS 20
 #define SLICE   10000 /* µs: round robin */
 
 /* Init runs at PRIO_INIT; the servers wait in Recv above it, so a Call
  * may switch straight to them. */
+#define PRIO_WAKER  200 /* woken by a server, above it */
 #define PRIO_SERVER 150
 #define PRIO_INIT   128
 #define PRIO_READY  120 /* a thread left ready while init runs */
@@ -35,7 +36,9 @@ static _Alignas(16) uint8_t stacks[THREADS][STACK];
 static unsigned stack_next;
 static volatile uint64_t flag;
 /* Reply objects of the servers, set before they start. */
-static uint64_t echo_reply, inner_reply, outer_reply, outer_ep, low_reply;
+static uint64_t echo_reply, inner_reply, outer_reply, outer_ep, low_reply, wake_reply, wake_ntfn;
+/* What waking_server saw of its ReplyRecv with a sender waiting. */
+static volatile uint64_t waking_reply_recvs_fast, waking_received_label;
 
 static uint64_t slot(void)
 {
@@ -186,6 +189,29 @@ static void flag_setter(uint64_t unused)
     thread_exit();
 }
 
+/* Serves one Call, waking meanwhile a thread above it that Calls the same
+ * endpoint, so that a sender waits there when its ReplyRecv comes; notes
+ * which path that ReplyRecv took and what it received, then serves on. */
+static void waking_server(uint64_t ep)
+{
+    struct atoll_syscall_result r = sys(ATOLL_SYS_RECV, ep, 0, 0, 0, wake_reply);
+    sys(ATOLL_SYS_SIGNAL, wake_ntfn, 0, 0, 0, 0);
+    struct counts c0 = fast_counts();
+    r = sys(ATOLL_SYS_REPLY_RECV, ep, atoll_msginfo(0, 1, 0), 0x33, 0, wake_reply);
+    struct counts c1 = fast_counts();
+    waking_reply_recvs_fast = c1.reply_recvs - c0.reply_recvs;
+    waking_received_label = atoll_msginfo_label(r.info);
+    for (;;)
+        r = sys(ATOLL_SYS_REPLY_RECV, ep, atoll_msginfo(0, 1, 0), 0x44, 0, wake_reply);
+}
+
+static void woken_caller(uint64_t ep)
+{
+    sys(ATOLL_SYS_WAIT, wake_ntfn, 0, 0, 0, 0);
+    sys(ATOLL_SYS_CALL, ep, atoll_msginfo(9, 1, 0), 0x77, 0, 0);
+    thread_exit();
+}
+
 static void sender(uint64_t ep)
 {
     sys(ATOLL_SYS_SEND, ep, atoll_msginfo(9, 1, 0), 0x77, 0, 0);
@@ -286,6 +312,54 @@ static void test_stale_reply(void)
     TEST_EQ("fastpath.stale_reply_takes_general_path", c1.reply_recvs - c0.reply_recvs, 0);
 }
 
+/* A ReplyRecv while a sender waits on the endpoint: the Recv half must
+ * take it at once, which is the general path's. */
+static void test_sender_waiting_at_reply_recv(void)
+{
+    uint64_t ep = make(ATOLL_OBJECT_ENDPOINT);
+    wake_ntfn = make(ATOLL_OBJECT_NOTIFICATION);
+    wake_reply = make(ATOLL_OBJECT_REPLY);
+    waking_reply_recvs_fast = waking_received_label = 0xff;
+    start(woken_caller, ep, PRIO_WAKER, false, NULL); /* waits for the signal */
+    start_passive(waking_server, ep, false);
+    struct atoll_syscall_result r = sys(ATOLL_SYS_CALL, ep, atoll_msginfo(0, 1, 0), 0, 0, 0);
+    TEST_EQ("fastpath.reply_with_sender_waiting_arrives", r.mr[0], 0x33);
+    TEST_EQ("fastpath.reply_recv_with_sender_waiting_takes_general_path", waking_reply_recvs_fast,
+            0);
+    TEST_EQ("fastpath.reply_recv_with_sender_waiting_receives_it", waking_received_label, 9);
+    TEST_EQ("fastpath.invariants_hold_after_sender_waiting", check_invariants(), ATOLL_OK);
+}
+
+/* A Call with a signal-abort already pending on the caller's bound
+ * notification ends at once, on the general path; once the abort mask
+ * is cleared the same Call is fast again. */
+static void test_pending_abort(uint64_t ep)
+{
+    uint64_t n = make(ATOLL_OBJECT_NOTIFICATION), timeout = slot();
+    atoll_cnode_copy_op(ATOLL_CNODE_MINT, ROOT, timeout, DEPTH, ROOT, n, DEPTH, ATOLL_RIGHTS_ALL,
+                        0x100);
+    uint64_t mask = 0x100;
+    TEST_EQ("fastpath.abort_bind_ok",
+            atoll_invoke(ATOLL_SLOT_ROOT_TCB, ATOLL_TCB_BIND_NOTIFICATION, NULL, 0, &n, 1).code,
+            ATOLL_OK);
+    atoll_invoke(ATOLL_SLOT_ROOT_TCB, ATOLL_TCB_SET_ABORT_MASK, &mask, 1, NULL, 0);
+    sys(ATOLL_SYS_SIGNAL, timeout, 0, 0, 0, 0);
+    struct counts c0 = fast_counts();
+    struct atoll_syscall_result r = sys(ATOLL_SYS_CALL, ep, atoll_msginfo(0, 1, 0), 0, 0, 0);
+    struct counts c1 = fast_counts();
+    TEST_EQ("fastpath.call_with_abort_pending_is_aborted", r.error, ATOLL_ERR_IPC_ABORTED);
+    TEST_EQ("fastpath.call_with_abort_pending_reports_bits", r.badge, 0x100);
+    TEST_EQ("fastpath.call_with_abort_pending_takes_general_path", c1.calls - c0.calls, 0);
+    mask = 0;
+    atoll_invoke(ATOLL_SLOT_ROOT_TCB, ATOLL_TCB_SET_ABORT_MASK, &mask, 1, NULL, 0);
+    atoll_invoke(ATOLL_SLOT_ROOT_TCB, ATOLL_TCB_UNBIND_NOTIFICATION, NULL, 0, NULL, 0);
+    c0 = fast_counts();
+    r = sys(ATOLL_SYS_CALL, ep, atoll_msginfo(0, 1, 0), 0, 0, 0);
+    c1 = fast_counts();
+    TEST_EQ("fastpath.call_after_abort_cleared_ok", r.error, ATOLL_OK);
+    TEST_EQ("fastpath.call_after_abort_cleared_is_fast", c1.calls - c0.calls, 1);
+}
+
 /* A server below a thread that is ready here: the Call must let the
  * ready thread run first (the general path's scheduler decides). */
 static void test_ready_thread_outranks_server(void)
@@ -349,6 +423,8 @@ void tests_fastpath(const struct atoll_bootinfo *bi)
     test_long_messages(ep);
     test_cap_transfer(ep);
     test_stale_reply();
+    test_pending_abort(ep);
+    test_sender_waiting_at_reply_recv();
     test_ready_thread_outranks_server();
     test_nested_donation();
 
