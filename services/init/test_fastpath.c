@@ -29,6 +29,7 @@
 #define LABEL_LONG_REPLY 0x10
 #define LONG_REPLY_MARK  UINT64_C(0xfeed0004)
 #define BADGE            0x5a
+#define NESTED_ROUNDS    3
 
 static uint64_t next_slot;
 static uint64_t untyped;
@@ -394,12 +395,22 @@ static void test_nested_donation(void)
     outer_reply = make(ATOLL_OBJECT_REPLY);
     start_passive(inner_server, inner_ep, false);
     start_passive(outer_server, inner_ep, false);
-    struct counts c0 = fast_counts();
-    struct atoll_syscall_result r = sys(ATOLL_SYS_CALL, outer_ep, atoll_msginfo(0, 1, 0), 5, 0, 0);
-    struct counts c1 = fast_counts();
-    TEST_EQ("fastpath.nested_call_result", r.mr[0], 11);
-    TEST_EQ("fastpath.nested_calls_fast", c1.calls - c0.calls, 2);
-    TEST_EQ("fastpath.nested_replies_fast", c1.reply_recvs - c0.reply_recvs, 2);
+    /* A call made with less than MIN_BUDGET left of init's timeslice
+     * takes the general path on purpose (docs/kernel.md): that can hit
+     * any one round, so the counts are taken from the best of a few. */
+    uint64_t calls = 0, replies = 0, result = 0;
+    for (unsigned round = 0; round < NESTED_ROUNDS && (calls != 2 || replies != 2); round++) {
+        struct counts c0 = fast_counts();
+        struct atoll_syscall_result r =
+            sys(ATOLL_SYS_CALL, outer_ep, atoll_msginfo(0, 1, 0), 5, 0, 0);
+        struct counts c1 = fast_counts();
+        result = r.mr[0];
+        calls = c1.calls - c0.calls;
+        replies = c1.reply_recvs - c0.reply_recvs;
+    }
+    TEST_EQ("fastpath.nested_call_result", result, 11);
+    TEST_EQ("fastpath.nested_calls_fast", calls, 2);
+    TEST_EQ("fastpath.nested_replies_fast", replies, 2);
     TEST_EQ("fastpath.invariants_hold_after_nested_donation", check_invariants(), ATOLL_OK);
 }
 

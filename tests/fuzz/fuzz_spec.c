@@ -77,7 +77,8 @@ static void check_accepted(const struct spec *s)
             fail("phys region past the limit");
     }
     for (uint32_t i = 0; spec_map(s, i, &m); i++) {
-        if (m.domain >= nd || m.region >= nr)
+        bool io = (m.flags & ATOLL_SPEC_MAP_IOSPACE) != 0;
+        if (m.domain >= (io ? spec_count(s, ATOLL_SPEC_IOSPACES) : nd) || m.region >= nr)
             fail("map reference");
         spec_region(s, m.region, &r);
         uint64_t page = UINT64_C(1) << r.page_bits;
@@ -85,21 +86,32 @@ static void check_accepted(const struct spec *s)
             fail("map alignment");
         if ((u128)m.offset + m.size > r.size)
             fail("map beyond its region");
-        if (m.vaddr < ATOLL_SPEC_MAP_MIN || (u128)m.vaddr + m.size > ATOLL_SPEC_MAP_END)
-            fail("map outside the user range");
-        if (!(m.perms & ATOLL_SPEC_MAP_READ))
-            fail("map without read");
-        if ((m.flags & ATOLL_SPEC_MAP_CACHED) && r.flags != 0)
-            fail("device memory cached");
-        if (r.flags & ATOLL_SPEC_REGION_BAR) {
-            spec_device(s, r.device, &v);
-            if (v.domain != m.domain)
-                fail("BAR mapped outside its driver");
+        if (io) {
+            /* An [[iomap]]: RAM only, device read/write, below the IOVA end. */
+            if (r.flags != 0)
+                fail("iomap of device memory");
+            if ((m.perms & ATOLL_SPEC_MAP_EXECUTE) || !(m.perms & ATOLL_SPEC_MAP_PERMS) ||
+                (m.flags & ATOLL_SPEC_MAP_CACHED))
+                fail("iomap perms");
+            if ((u128)m.vaddr + m.size > ATOLL_SPEC_IOVA_END)
+                fail("iomap beyond the IOVA range");
+        } else {
+            if (m.vaddr < ATOLL_SPEC_MAP_MIN || (u128)m.vaddr + m.size > ATOLL_SPEC_MAP_END)
+                fail("map outside the user range");
+            if (!(m.perms & ATOLL_SPEC_MAP_READ))
+                fail("map without read");
+            if ((m.flags & ATOLL_SPEC_MAP_CACHED) && r.flags != 0)
+                fail("device memory cached");
+            if (r.flags & ATOLL_SPEC_REGION_BAR) {
+                spec_device(s, r.device, &v);
+                if (v.domain != m.domain)
+                    fail("BAR mapped outside its driver");
+            }
         }
         for (uint32_t j = 0; j < i; j++) {
             spec_map(s, j, &o);
-            if (o.domain == m.domain && (u128)m.vaddr < (u128)o.vaddr + o.size &&
-                (u128)o.vaddr < (u128)m.vaddr + m.size)
+            if (((o.flags ^ m.flags) & ATOLL_SPEC_MAP_IOSPACE) == 0 && o.domain == m.domain &&
+                (u128)m.vaddr < (u128)o.vaddr + o.size && (u128)o.vaddr < (u128)m.vaddr + m.size)
                 fail("overlapping maps accepted");
         }
     }

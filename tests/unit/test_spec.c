@@ -171,7 +171,13 @@ static void full_fields(void)
     CHECK_U("phys region", ATOLL_SPEC_REGION_PHYS, r.flags);
     CHECK_U("phys", 0xb8000, r.phys);
 
-    CHECK_U("maps", 4, spec_count(&s, ATOLL_SPEC_MAPS));
+    CHECK_U("maps and iomaps", 5, spec_count(&s, ATOLL_SPEC_MAPS));
+    spec_map(&s, 4, &m);
+    CHECK_U("iomap flag", ATOLL_SPEC_MAP_IOSPACE, m.flags);
+    CHECK_U("iomap iospace", 0, m.domain);
+    CHECK_U("iomap region", 1, m.region);
+    CHECK_U("iomap iova", 0x40000000, m.vaddr);
+    CHECK_U("iomap device rw", ATOLL_SPEC_MAP_READ | ATOLL_SPEC_MAP_WRITE, m.perms);
     spec_map(&s, 0, &m);
     CHECK_U("device map uncached by default", 0, m.flags);
     CHECK_U("rw", ATOLL_SPEC_MAP_READ | ATOLL_SPEC_MAP_WRITE, m.perms);
