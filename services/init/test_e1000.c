@@ -176,14 +176,7 @@ static bool is_echo_reply(const uint8_t *f, size_t n)
  * length, or 0 when none came in time. */
 static int wait_frame(bool (*want)(const uint8_t *, size_t))
 {
-    for (uint32_t i = 0; i < RX_WAIT_YIELDS; i++) {
-        int n = e1000_receive(&nic, frame, sizeof(frame));
-        if (n > 0 && want(frame, (size_t)n))
-            return n;
-        if (n == 0)
-            atoll_yield();
-    }
-    return 0;
+    return e1000_receive_matching(&nic, frame, sizeof(frame), want, RX_WAIT_YIELDS);
 }
 
 /* The next descriptor the NIC completes, whatever it holds. */

@@ -93,33 +93,38 @@ void atoll_pci_msi_disable(uint64_t ports, uint64_t pci)
         atoll_pci_write32(ports, pci, cap, atoll_pci_read32(ports, pci, cap) & ~PCI_MSI_ENABLE);
 }
 
-uint64_t atoll_pci_bar(uint64_t ports, uint64_t pci, unsigned bar)
+/* A memory BAR's register offset and first dword; false for an I/O BAR, a
+ * BAR number above 5, or a 64-bit BAR in the last slot. */
+static bool memory_bar(uint64_t ports, uint64_t pci, unsigned bar, uint8_t *off, uint32_t *lo,
+                       bool *wide)
 {
     if (bar > 5)
-        return 0;
-    uint8_t off = (uint8_t)(PCI_BAR0 + 4 * bar);
-    uint32_t lo = atoll_pci_read32(ports, pci, off);
-    if (lo & PCI_BAR_IO)
+        return false;
+    *off = (uint8_t)(PCI_BAR0 + 4 * bar);
+    *lo = atoll_pci_read32(ports, pci, *off);
+    *wide = (*lo & PCI_BAR_TYPE_MASK) == PCI_BAR_TYPE_64;
+    return !(*lo & PCI_BAR_IO) && !(*wide && bar == 5);
+}
+
+uint64_t atoll_pci_bar(uint64_t ports, uint64_t pci, unsigned bar)
+{
+    uint8_t off;
+    uint32_t lo;
+    bool wide;
+    if (!memory_bar(ports, pci, bar, &off, &lo, &wide))
         return 0;
     uint64_t base = lo & PCI_BAR_MEM_MASK;
-    if ((lo & PCI_BAR_TYPE_MASK) == PCI_BAR_TYPE_64) {
-        if (bar == 5)
-            return 0;
+    if (wide)
         base |= (uint64_t)atoll_pci_read32(ports, pci, (uint8_t)(off + 4)) << 32;
-    }
     return base;
 }
 
 uint64_t atoll_pci_bar_size(uint64_t ports, uint64_t pci, unsigned bar)
 {
-    if (bar > 5)
-        return 0;
-    uint8_t off = (uint8_t)(PCI_BAR0 + 4 * bar);
-    uint32_t lo = atoll_pci_read32(ports, pci, off);
-    if (lo & PCI_BAR_IO)
-        return 0;
-    bool wide = (lo & PCI_BAR_TYPE_MASK) == PCI_BAR_TYPE_64;
-    if (wide && bar == 5)
+    uint8_t off;
+    uint32_t lo;
+    bool wide;
+    if (!memory_bar(ports, pci, bar, &off, &lo, &wide))
         return 0;
     uint32_t hi = wide ? atoll_pci_read32(ports, pci, (uint8_t)(off + 4)) : 0;
     atoll_pci_write32(ports, pci, off, UINT32_MAX);

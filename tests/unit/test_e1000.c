@@ -318,6 +318,31 @@ static void receive_in_order_across_wraps(void)
     CHECK_U("no faults", 0, M.faults);
 }
 
+static bool first_byte_is_7(const uint8_t *frame, size_t len)
+{
+    return len > 0 && frame[0] == 7;
+}
+
+/* Frames the caller does not want are dropped on the way; with nothing
+ * (left) to receive it relaxes once per empty poll and gives up. */
+static void receive_matching_skips_and_gives_up(void)
+{
+    up();
+    uint8_t f[64], out[E1000_RX_BUFFER_SIZE];
+    for (unsigned i = 5; i < 9; i++) {
+        memset(f, (int)i, sizeof(f));
+        CHECK_TRUE("delivered", model_receive(f, sizeof(f), 0));
+    }
+    unsigned relaxes = M.relaxes;
+    CHECK_I("the wanted one", sizeof(f),
+            e1000_receive_matching(&nic, out, sizeof(out), first_byte_is_7, 10));
+    CHECK_U("its bytes", 7, out[0]);
+    CHECK_U("no waiting while frames came", relaxes, M.relaxes);
+    CHECK_I("none wanted left", 0,
+            e1000_receive_matching(&nic, out, sizeof(out), first_byte_is_7, 10));
+    CHECK_U("relaxed once per empty poll", relaxes + 9, M.relaxes);
+}
+
 static void receive_ring_full_and_drops(void)
 {
     up();
@@ -431,6 +456,7 @@ int main(void)
     RUN_TEST(transmit_pads_and_completes);
     RUN_TEST(transmit_ring_full_and_wraps);
     RUN_TEST(receive_in_order_across_wraps);
+    RUN_TEST(receive_matching_skips_and_gives_up);
     RUN_TEST(receive_ring_full_and_drops);
     RUN_TEST(redirected_receive_faults_once);
     RUN_TEST(checksum_rfc1071);

@@ -265,3 +265,16 @@ void e1000_rx_redirect_next(struct e1000 *nic, uint64_t iova)
     rx_ring(nic)[nic->rx_next].addr = iova;
     barrier();
 }
+
+int e1000_receive_matching(struct e1000 *nic, uint8_t *out, size_t cap,
+                           bool (*want)(const uint8_t *frame, size_t len), uint32_t polls)
+{
+    for (uint32_t i = 0; i < polls; i++) {
+        int n = e1000_receive(nic, out, cap);
+        if (n > 0 && want(out, (size_t)n))
+            return n;
+        if (n == 0)
+            nic->io.relax(nic->io.ctx);
+    }
+    return 0;
+}

@@ -109,6 +109,11 @@ unsigned e1000_tx_reclaim(struct e1000 *nic);
  * descriptors or longer than `cap` (the descriptor is recycled either
  * way). */
 int e1000_receive(struct e1000 *nic, void *out, size_t cap);
+/* Polls up to `polls` times (the io's relax hook between empty polls)
+ * until a frame that `want` accepts arrives in `out`; other frames are
+ * dropped. Its length, or 0 when none came. */
+int e1000_receive_matching(struct e1000 *nic, uint8_t *out, size_t cap,
+                           bool (*want)(const uint8_t *frame, size_t len), uint32_t polls);
 /* Points the descriptor the device fills next at `iova` instead of its
  * buffer, for one frame (e1000_receive restores it). For DMA-isolation
  * tests on QEMU, which reads a descriptor when the frame arrives; real

@@ -52,14 +52,7 @@ static const struct e1000_io mmio = {mmio_read, mmio_write, relax, NULL};
 /* Polls until a frame `want` accepts arrives: its length, 0 if none did. */
 static int wait_frame(bool (*want)(const uint8_t *, size_t))
 {
-    for (uint32_t i = 0; i < RX_POLLS; i++) {
-        int n = e1000_receive(&nic, frame, sizeof(frame));
-        if (n > 0 && want(frame, (size_t)n))
-            return n;
-        if (n == 0)
-            atoll_yield();
-    }
-    return 0;
+    return e1000_receive_matching(&nic, frame, sizeof(frame), want, RX_POLLS);
 }
 
 static struct ether_arp arp;
