@@ -64,7 +64,7 @@ SDC := $(PYTHON) tools/atoll-sdc $(addprefix --image-dir ,$(SYSTEM_IMAGE_DIRS))
 CMDLINE ?= console=ttyS0
 
 .PHONY: all deps run test bench clean format check-format host-tests fuzzers FORCE
-all: $(BUILD)/kernel.elf $(USER_ELFS) $(BUILD)/system.spec $(BUILD)/atoll.iso \
+all: $(BUILD)/kernel.elf $(BUILD)/release/kernel.elf $(USER_ELFS) $(BUILD)/system.spec $(BUILD)/atoll.iso \
 	$(CI_SPECS) $(EXAMPLE_SPECS)
 
 deps:
@@ -114,6 +114,21 @@ $(BUILD)/services/init.elf: $(BUILD)/u/services/drivers/e1000/e1000.o
 $(BUILD)/kernel.elf: $(KERNEL_OBJ) arch/x86_64/linker.ld
 	@echo "  LD      $@"
 	@$(LD) $(KERNEL_LDFLAGS) $(KERNEL_OBJ) -o $@
+
+# The release kernel: the same objects but the system-call layer, in which
+# only the root task may use the debug console (components print through
+# the serial driver). Booted by the qemu-release-* scenarios.
+KERNEL_RELEASE_OBJ := $(filter-out $(BUILD)/k/kernel/syscall.o,$(KERNEL_OBJ)) \
+	$(BUILD)/kr/kernel/syscall.o
+$(BUILD)/kr/kernel/syscall.o: kernel/syscall.c
+	@mkdir -p $(dir $@)
+	@echo "  CC [R]  $<"
+	@$(CC) $(KERNEL_CFLAGS) -DATOLL_RELEASE=1 -c $< -o $@
+
+$(BUILD)/release/kernel.elf: $(KERNEL_RELEASE_OBJ) arch/x86_64/linker.ld
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(LD) $(KERNEL_LDFLAGS) $(KERNEL_RELEASE_OBJ) -o $@
 
 # Rebuild the ISO when the command line changes, not only the kernel.
 $(BUILD)/cmdline.txt: FORCE
@@ -173,5 +188,5 @@ check-format:
 clean:
 	rm -rf $(BUILD)
 
--include $(KERNEL_OBJ:.o=.d) $(USER_LIB_OBJ:.o=.d) $(wildcard $(BUILD)/u/services/*/*.d) \
+-include $(KERNEL_OBJ:.o=.d) $(BUILD)/kr/kernel/syscall.d $(USER_LIB_OBJ:.o=.d) $(wildcard $(BUILD)/u/services/*/*.d) \
 	$(wildcard $(BUILD)/u/services/drivers/*/*.d)

@@ -94,6 +94,8 @@ class Scenario:
     nic: str = "e1000"
     nic_mac: str = "52:54:00:12:34:56"
     description: str = ""
+    # Another kernel image than the run's default (e.g. the release kernel).
+    kernel: str = None
     # Typing on the serial console (QEMU only): [(trigger_regex, text)].
     # Each text is sent once its trigger has matched the serial output
     # (ANSI escapes removed), in order: the second trigger is looked for
@@ -784,6 +786,7 @@ def run_scenario(sc, kernel, logs_root, stop_event=None):
     why = missing_requirement(sc)
     if why:
         return Result(name=sc.name, ok=False, skipped=True, reason=why)
+    kernel = sc.kernel or kernel
     if not os.path.isfile(kernel):
         return Result(name=sc.name, ok=False,
                       reason="%s missing: build the kernel first (make)" % kernel)

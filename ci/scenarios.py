@@ -544,3 +544,23 @@ SCENARIOS.append(
         forbid=[r"^e1000: arp reply"],
     )
 )
+
+# The release kernel (build/release/kernel.elf: only the root task may use
+# the kernel's debug console) with the serial console system: readline's
+# output, and the line typed, come through the serial driver's rings; the
+# driver's own status line, which would need the kernel's debug console,
+# is refused (and so must not appear).
+SCENARIOS.append(
+    system_scenario(
+        "qemu-release-serial", "examples/serial.toml",
+        "release kernel: components print only through the serial driver",
+        [r"^init: system: 2 domains, 2 regions, 1 channels started",
+         r"^readline: type a line",
+         r"^hello atoll$",
+         r"^readline: line 1: 'hello atoll' \(11 bytes\); [1-9]\d* bytes printed through "
+         r"the console"],
+        serial_input=[(r"readline: type a line\n", "hello atoll\r")],
+        forbid=[r"^serial: COM1 driver ready"],
+        kernel=os.path.join(ROOT, "build", "release", "kernel.elf"),
+    )
+)

@@ -20,6 +20,8 @@
 #include "../vtx/vmx.h"
 #include "../iommu/vtd.h"
 
+struct tcb *boot_root_tcb;
+
 /* Fixed user addresses of the root task's stack (grows down from the top),
  * boot-information page and IPC buffer. */
 #define ROOT_STACK_TOP   UINT64_C(0x00007ffffff00000)
@@ -250,6 +252,7 @@ bool boot_root_task(const struct mb2_boot *boot, unsigned cpus,
     /* The thread, with copies of its CSpace root, VSpace and IPC buffer
      * capabilities in its own slots, derived from the CNode's. */
     struct tcb *t = tcb_from_cap(&tcb_cap);
+    boot_root_tcb = t;
     memcpy(t->name, "init", sizeof "init");
     t->mcp = ATOLL_MAX_PRIORITY;
     rq_node_init(&t->rq, ROOT_PRIORITY);

@@ -6,6 +6,8 @@
 
 #include "phys_range.h"
 
+struct tcb;
+
 #include "../arch/x86_64/multiboot2.h"
 
 /* Name of the boot module (its GRUB module2 string) holding the root
@@ -30,5 +32,9 @@ bool boot_root_task(const struct mb2_boot *boot, unsigned cpus,
 /* The root CNode's slots (NULL before boot_root_task): where the kernel's
  * invariant check starts. */
 extern struct cap_slot *boot_root_cnode_slots;
+
+/* The root task's thread (NULL before boot_root_task). Release builds let
+ * only it use the debug console (kernel/syscall.c). */
+extern struct tcb *boot_root_tcb;
 
 #endif

@@ -304,8 +304,19 @@ static void debug_check(struct trap_frame *f)
     }
 }
 
-static void debug_puts(struct trap_frame *f)
+/* Release builds (ATOLL_RELEASE, `make` builds both kernels): only the
+ * root task may write to the kernel's debug console; components print
+ * through the serial driver (services/lib/console.c). */
+#ifndef ATOLL_RELEASE
+#define ATOLL_RELEASE 0
+#endif
+
+static void debug_puts(struct tcb *self, struct trap_frame *f)
 {
+    if (ATOLL_RELEASE && self != boot_root_tcb) {
+        f->rax = ATOLL_ERR_ILLEGAL_OPERATION;
+        return;
+    }
     uint64_t len = f->rsi;
     if (len > ATOLL_DEBUG_PUTS_MAX) {
         f->rax = ATOLL_ERR_INVALID_ARGUMENT;
@@ -360,7 +371,7 @@ _Noreturn void syscall_general(struct trap_frame *f)
         vcpu_vmenter(self, f);
         break;
     case ATOLL_SYS_DEBUG_PUTS:
-        debug_puts(f);
+        debug_puts(self, f);
         break;
     case ATOLL_SYS_DEBUG_CHECK:
         debug_check(f);

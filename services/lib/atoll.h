@@ -36,7 +36,14 @@ struct atoll_syscall_result atoll_syscall_reply(uint64_t number, uint64_t cptr, 
 struct atoll_syscall_result atoll_syscall_send_recv(uint64_t cptr, uint64_t info,
                                                     const uint64_t mr[ATOLL_MSG_REGISTERS],
                                                     uint64_t recv, uint64_t reply);
-void atoll_debug_write(const char *s, size_t len);
+/* Poll on a notification: its badge word, 0 when nothing was signalled. */
+uint64_t atoll_poll(uint64_t ntfn);
+void atoll_yield(void);
+/* atoll_poll, retried with a yield in between up to `tries` times. */
+uint64_t atoll_poll_for(uint64_t ntfn, unsigned tries);
+/* The kernel's debug console; false when refused (release kernels let
+ * only the root task use it). */
+bool atoll_debug_write(const char *s, size_t len);
 
 /* Starts a thread in this address space (services/lib/thread.c): `tcb` is
  * a fresh TCB capability, `sched_context` a configured SchedContext that

@@ -58,25 +58,3 @@ struct atoll_error_detail atoll_iommu_drain_faults(const char *(*name_of)(uint64
     }
     return first;
 }
-
-uint64_t atoll_poll(uint64_t ntfn)
-{
-    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
-    return atoll_syscall(ATOLL_SYS_POLL, ntfn, 0, mr).badge;
-}
-
-void atoll_yield(void)
-{
-    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
-    atoll_syscall(ATOLL_SYS_YIELD, 0, 0, mr);
-}
-
-uint64_t atoll_poll_for(uint64_t ntfn, unsigned tries)
-{
-    uint64_t badge = atoll_poll(ntfn);
-    for (unsigned i = 1; i < tries && badge == 0; i++) {
-        atoll_yield();
-        badge = atoll_poll(ntfn);
-    }
-    return badge;
-}

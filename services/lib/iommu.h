@@ -24,10 +24,4 @@ struct atoll_error_detail atoll_iommu_set_fault_notification(uint64_t ntfn);
  * masked until a call finds no record left. */
 struct atoll_error_detail atoll_iommu_drain_faults(const char *(*name_of)(uint64_t pci));
 
-/* Poll on a notification: its badge word, 0 when nothing was signalled. */
-uint64_t atoll_poll(uint64_t ntfn);
-void atoll_yield(void);
-/* atoll_poll, retried with a yield in between up to `tries` times. */
-uint64_t atoll_poll_for(uint64_t ntfn, unsigned tries);
-
 #endif

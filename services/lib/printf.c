@@ -21,6 +21,9 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
     return n;
 }
 
+/* Yields a printf waits at most for room in the console ring. */
+#define PRINTF_RING_WAITS 10000u
+
 int printf(const char *fmt, ...)
 {
     char buf[PRINTF_BUFFER];
@@ -33,8 +36,14 @@ int printf(const char *fmt, ...)
      * kernel's debug call takes what does not fit, and everything of
      * programs without a console (init, tests, the driver itself). */
     size_t sent = console_write(buf, len);
-    if (sent < len)
-        atoll_debug_write(buf + sent, len - sent);
+    if (sent < len && !atoll_debug_write(buf + sent, len - sent)) {
+        /* A release kernel: the console ring is the only way out; wait
+         * (bounded) for the driver to drain it. */
+        for (unsigned i = 0; i < PRINTF_RING_WAITS && sent < len && console_attached(); i++) {
+            atoll_yield();
+            sent += console_write(buf + sent, len - sent);
+        }
+    }
     return n;
 }
 

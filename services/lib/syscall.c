@@ -19,17 +19,19 @@ struct atoll_syscall_result atoll_syscall(uint64_t number, uint64_t cptr, uint64
     return (struct atoll_syscall_result){rax, rdi, rsi, {rdx, r8, r9, r10}};
 }
 
-void atoll_debug_write(const char *s, size_t len)
+bool atoll_debug_write(const char *s, size_t len)
 {
     while (len) {
         size_t n = len < ATOLL_DEBUG_PUTS_MAX ? len : ATOLL_DEBUG_PUTS_MAX;
         uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
         for (size_t i = 0; i < n; i++)
             mr[i / 8] |= (uint64_t)(uint8_t)s[i] << (8 * (i % 8));
-        atoll_syscall(ATOLL_SYS_DEBUG_PUTS, 0, n, mr);
+        if (atoll_syscall(ATOLL_SYS_DEBUG_PUTS, 0, n, mr).error != ATOLL_OK)
+            return false;
         s += n;
         len -= n;
     }
+    return true;
 }
 
 _Noreturn void atoll_debug_exit(uint64_t status)
@@ -80,4 +82,26 @@ struct atoll_syscall_result atoll_syscall_send_recv(uint64_t cptr, uint64_t info
                      : "r"(r12), "r"(r13)
                      : "rcx", "r11", "memory");
     return (struct atoll_syscall_result){rax, rdi, rsi, {rdx, r8, r9, r10}};
+}
+
+uint64_t atoll_poll(uint64_t ntfn)
+{
+    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+    return atoll_syscall(ATOLL_SYS_POLL, ntfn, 0, mr).badge;
+}
+
+void atoll_yield(void)
+{
+    uint64_t mr[ATOLL_MSG_REGISTERS] = {0};
+    atoll_syscall(ATOLL_SYS_YIELD, 0, 0, mr);
+}
+
+uint64_t atoll_poll_for(uint64_t ntfn, unsigned tries)
+{
+    uint64_t badge = atoll_poll(ntfn);
+    for (unsigned i = 1; i < tries && badge == 0; i++) {
+        atoll_yield();
+        badge = atoll_poll(ntfn);
+    }
+    return badge;
 }
