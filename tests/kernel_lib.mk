@@ -17,3 +17,5 @@ fuzz-corpus-elf: $(HOST_OUT)/test_elf
 	$(HOST_OUT)/test_elf --write-corpus tests/fuzz/corpus_elf
 
 $(call host_test,test_range,tests/unit/test_range.c tests/unit/check.c kernel/phys_range.c)
+$(call host_test,test_root_ids,tests/unit/test_root_ids.c tests/unit/check.c kernel/root_ids.c, \
+	-Ikernel -Ikernel/include)

@@ -4,7 +4,7 @@
 # "atoll/..." and "kstring.h", as tests/cap.mk's do.
 
 VTX_INCLUDES := -Ikernel -Ikernel/include
-VTX_CORE_SRCS := vtx/ept.c vtx/vmcs_policy.c $(sort $(wildcard kernel/cap/*.c)) \
+VTX_CORE_SRCS := vtx/ept.c vtx/vmcs_policy.c kernel/root_ids.c $(sort $(wildcard kernel/cap/*.c)) \
 	tests/unit/test_cap_host.c tests/unit/ept_host.c
 
 $(call host_test,test_vtx,tests/unit/test_vtx.c tests/unit/check.c $(VTX_CORE_SRCS),$(VTX_INCLUDES))

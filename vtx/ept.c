@@ -10,6 +10,7 @@
 #include "atoll/vcpu.h"
 #include "kstring.h"
 #include "../kernel/cap/platform.h"
+#include "../kernel/root_ids.h"
 
 enum level {
     LEVEL_PML4 = 0,
@@ -29,7 +30,7 @@ static const unsigned level_shift[] = {39, 30, 21, 12};
  * is never used. */
 #define GUEST_SPACE_ID_COUNT 4096u
 static uint64_t id_roots[GUEST_SPACE_ID_COUNT];
-static unsigned id_next = 1;
+static struct root_ids ids = {id_roots, GUEST_SPACE_ID_COUNT, 1};
 
 /* Entries that point at a table allow everything: the leaf decides (SDM
  * Vol. 3C 28.2.2, the access rights of every level combine). */
@@ -72,7 +73,7 @@ static uint64_t mapping_gpa(uint64_t mapping)
 
 static uint64_t id_root(unsigned id)
 {
-    return id != 0 && id < GUEST_SPACE_ID_COUNT ? id_roots[id] : 0;
+    return root_ids_root(&ids, id);
 }
 
 bool ept_guest_mapping_live(uint64_t mapping)
@@ -137,14 +138,7 @@ static bool entry_maps(uint64_t e, uint64_t paddr)
 
 unsigned ept_guest_space_id(const struct cap *gs)
 {
-    unsigned id = (unsigned)gs->words[1];
-    uint64_t root = cap_paddr(gs);
-    if (id != 0)
-        return id_root(id) == root ? id : 0;
-    for (unsigned i = 1; i < GUEST_SPACE_ID_COUNT; i++)
-        if (id_roots[i] == root)
-            return i;
-    return 0;
+    return root_ids_of(&ids, gs);
 }
 
 static struct atoll_error_detail decode_id(struct ept_op *op)
@@ -153,24 +147,17 @@ static struct atoll_error_detail decode_id(struct ept_op *op)
     op->new_id = false;
     if (op->id != 0)
         return cap_ok();
-    for (unsigned i = 0; i < GUEST_SPACE_ID_COUNT - 1; i++) {
-        unsigned id = 1 + (id_next - 1 + i) % (GUEST_SPACE_ID_COUNT - 1);
-        if (id_roots[id] == 0) {
-            op->id = id;
-            op->new_id = true;
-            return cap_ok();
-        }
-    }
-    return cap_error(ATOLL_ERR_NOT_ENOUGH_MEMORY, 0);
+    op->id = root_ids_find_free(&ids);
+    op->new_id = op->id != 0;
+    return op->new_id ? cap_ok() : cap_error(ATOLL_ERR_NOT_ENOUGH_MEMORY, 0);
 }
 
 static void perform_id(const struct ept_op *op)
 {
-    if (op->new_id) {
-        id_roots[op->id] = cap_paddr(&op->guest_space->cap);
-        id_next = op->id % (GUEST_SPACE_ID_COUNT - 1) + 1;
-    }
-    op->guest_space->cap.words[1] = op->id;
+    if (op->new_id)
+        root_ids_claim(&ids, op->id, &op->guest_space->cap);
+    else
+        op->guest_space->cap.words[1] = op->id;
 }
 
 /* ---- Decode */
@@ -393,9 +380,7 @@ static void guest_space_finalise(const struct cap *c, bool final)
     if (!final)
         return;
     uint64_t root = cap_paddr(c);
-    unsigned id = ept_guest_space_id(c);
-    if (id != 0)
-        id_roots[id] = 0;
+    root_ids_release(&ids, ept_guest_space_id(c));
     memset(cap_phys_to_virt(root), 0, UINT64_C(1) << ATOLL_EPT_TABLE_SIZE_BITS);
     ept_guest_space_gone(root);
     ept_invalidate();

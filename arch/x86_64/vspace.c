@@ -36,6 +36,7 @@
 #include "../../kernel/cap/platform.h"
 #include "../../vtx/ept.h"
 #include "../../iommu/iospace.h"
+#include "../../kernel/root_ids.h"
 
 /* Paging levels, named by the table an entry lives in (SDM Vol. 3A 4.5). */
 enum level {
@@ -59,7 +60,7 @@ static const unsigned level_shift[] = {39, 30, 21, 12};
 /* The address-space id table: PML4 physical address per id, 0 when free.
  * Id 0 is never used, so that a mapping word is never 0. */
 static uint64_t asid_roots[VSPACE_ASID_COUNT];
-static unsigned asid_next = 1; /* round robin: a freed id is reused late */
+static struct root_ids asids = {asid_roots, VSPACE_ASID_COUNT, 1};
 
 enum vspace_op_kind {
     OP_TABLE_MAP,
@@ -116,7 +117,7 @@ static uint64_t mapping_vaddr(uint64_t mapping)
 /* The PML4 an id names, 0 if the id is free (or out of range). */
 static uint64_t asid_root(unsigned asid)
 {
-    return asid != 0 && asid < VSPACE_ASID_COUNT ? asid_roots[asid] : 0;
+    return root_ids_root(&asids, asid);
 }
 
 static unsigned frame_size_bits(enum cap_type t)
@@ -195,25 +196,7 @@ static bool entry_points_at_table(uint64_t entry, uint64_t table)
  * none yet. */
 static unsigned vspace_asid(const struct cap *vspace)
 {
-    unsigned asid = (unsigned)vspace->words[1];
-    uint64_t root = cap_paddr(vspace);
-    if (asid != 0)
-        return asid_root(asid) == root ? asid : 0;
-    for (unsigned a = 1; a < VSPACE_ASID_COUNT; a++) {
-        if (asid_roots[a] == root)
-            return a;
-    }
-    return 0;
-}
-
-static unsigned asid_find_free(void)
-{
-    for (unsigned i = 0; i < VSPACE_ASID_COUNT - 1; i++) {
-        unsigned a = 1 + (asid_next - 1 + i) % (VSPACE_ASID_COUNT - 1);
-        if (asid_roots[a] == 0)
-            return a;
-    }
-    return 0;
+    return root_ids_of(&asids, vspace);
 }
 
 /* Decode: the id the VSpace in `slot` has, or the free one it will get. */
@@ -224,7 +207,7 @@ static struct atoll_error_detail decode_asid(struct cap_slot *slot, struct vspac
     op->new_asid = false;
     if (op->asid != 0)
         return cap_ok();
-    op->asid = asid_find_free();
+    op->asid = root_ids_find_free(&asids);
     if (op->asid == 0) {
         struct atoll_error_detail e = cap_error(ATOLL_ERR_NOT_ENOUGH_MEMORY, 0);
         e.value0 = 0;
@@ -238,11 +221,10 @@ static struct atoll_error_detail decode_asid(struct cap_slot *slot, struct vspac
  * used, so that the next lookup needs no search. */
 static void perform_asid(const struct vspace_op *op)
 {
-    if (op->new_asid) {
-        asid_roots[op->asid] = cap_paddr(&op->vspace->cap);
-        asid_next = op->asid % (VSPACE_ASID_COUNT - 1) + 1;
-    }
-    op->vspace->cap.words[1] = op->asid;
+    if (op->new_asid)
+        root_ids_claim(&asids, op->asid, &op->vspace->cap);
+    else
+        op->vspace->cap.words[1] = op->asid;
 }
 
 /* ---- Checks shared by the decoders ---- */
@@ -809,9 +791,7 @@ static void pml4_finalise(const struct cap *c, bool final)
     if (!final)
         return;
     uint64_t root = cap_paddr(c);
-    unsigned asid = vspace_asid(c);
-    if (asid != 0)
-        asid_roots[asid] = 0;
+    root_ids_release(&asids, vspace_asid(c));
     memset(phys_to_virt(root), 0, PML4_INDEX(USER_ADDR_MAX) * sizeof(uint64_t));
     tlb_retire_space(root);
 }
