@@ -19,6 +19,7 @@
 #include "cap/mdb.h"
 #include "../arch/x86_64/irq_objects.h"
 #include "../arch/x86_64/paging.h"
+#include "../vtx/vcpu.h"
 
 static void *object_of(const struct cap *c)
 {
@@ -355,6 +356,9 @@ void notification_signal(struct notification *n, uint64_t badge)
         return;
     }
     n->word |= badge;
+    /* A VMM whose guest runs on another core: out of it at once. */
+    if (b && abort_bits && b->state == THREAD_RUNNABLE)
+        vcpu_signal_arrived(b);
 }
 
 void notification_signal_cap(const struct cap *c)

@@ -96,6 +96,9 @@ struct tcb {
     uint64_t fault_words[3];
     /* The VCPU this thread runs with VMEnter (vtx/vcpu.h), or NULL. */
     struct vcpu *vcpu;
+    /* Bumped whenever `vcpu` changes: a VMEnter that let go of the kernel
+     * lock while its guest ran sees whether its VCPU is still the one. */
+    uint64_t vcpu_changes;
     /* FPU/SSE/AVX state, switched eagerly: saved when the thread stops
      * being current on its core, restored when it becomes current. */
     _Alignas(64) uint8_t fpu[FPU_AREA_MAX];

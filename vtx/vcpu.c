@@ -15,6 +15,7 @@
 #include "../arch/x86_64/timer.h"
 #include "../arch/x86_64/x86.h"
 #include "../kernel/ipc.h"
+#include "../kernel/klock.h"
 #include "../kernel/thread.h"
 #include "kstring.h"
 #include "atoll/ipc.h"
@@ -340,6 +341,7 @@ static struct atoll_error_detail set_io_ports(struct vcpu *v, const uint64_t *wo
     vmx_io_bitmap_set(phys_to_virt(vcpu_page(v, VCPU_PAGE_IO_BITMAP_A)),
                       phys_to_virt(vcpu_page(v, VCPU_PAGE_IO_BITMAP_B)), (uint32_t)first,
                       (uint32_t)last, pass != 0);
+    vmx_kick_guests(); /* a guest running elsewhere sees only the new bitmap */
     return cap_ok();
 }
 
@@ -366,6 +368,7 @@ static struct atoll_error_detail set_msrs(struct vcpu *v, const uint64_t *words,
         }
     vmx_msr_bitmap_set(phys_to_virt(vcpu_page(v, VCPU_PAGE_MSR_BITMAP)), (uint32_t)first,
                        (uint32_t)last, (unsigned)access);
+    vmx_kick_guests();
     return cap_ok();
 }
 
@@ -373,6 +376,7 @@ static void unbind(struct vcpu *v)
 {
     if (v->tcb) {
         v->tcb->vcpu = NULL;
+        v->tcb->vcpu_changes++;
         v->tcb = NULL;
     }
 }
@@ -395,6 +399,7 @@ struct atoll_error_detail vcpu_invoke(struct cap_slot *slot, uint64_t label, con
             unbind(t->vcpu);
         v->tcb = t;
         t->vcpu = v;
+        t->vcpu_changes++;
         return cap_ok();
     }
     case ATOLL_VCPU_SET_GUEST_SPACE:
@@ -577,8 +582,8 @@ void vcpu_vmenter(struct tcb *t, struct trap_frame *f)
         ok = vmwrite(VMCS_PROC_CONTROLS, proc) == VMX_OK;
         v->proc = proc;
     }
-    /* At most one timer tick in the guest per entry: the guest runs under
-     * the kernel lock. */
+    /* At most one timer tick in the guest per entry, so that the VMM's
+     * thread is accounted and the scheduler asked at least that often. */
     if (ok && (vmx_controls()->pin & PIN_PREEMPTION_TIMER)) {
         uint64_t slice = (timer_tsc_hz() / TIMER_TICK_HZ) >> vmx_controls()->preemption_timer_shift;
         ok = vmwrite(VMCS_PREEMPTION_TIMER_VALUE, slice ? slice : 1) == VMX_OK;
@@ -588,29 +593,62 @@ void vcpu_vmenter(struct tcb *t, struct trap_frame *f)
         vmenter_error(f, e.code, e.value0, e.value1);
         return;
     }
+    /* The guest runs without the kernel lock, so that guests on other
+     * cores run at the same time (vtx/README.md, "The guest and the
+     * kernel lock"). In guest mode before the lock goes: a change to
+     * guest translations or bitmaps made under the lock from now on
+     * kicks this core out and waits (vmx_kick_guests); one made before
+     * is flushed here. */
+    vmx_guest_running(true);
     vmx_flush_if_stale();
+    uint64_t vcpu_changes = t->vcpu_changes;
 
     /* The guest's FPU state, not the VMM's, while it runs. The kernel
      * itself uses no FPU, and nothing switches threads before the swap
      * back. XCR0 stays the host's: XSETBV always exits. */
     fpu_save(t->fpu);
     fpu_restore(v->guest_fpu);
+    kernel_unlock();
     int failed = vmx_launch(v->gprs, v->launched);
+    /* Interrupts are off (VM exit clears RFLAGS.IF) and the VMCS is still
+     * current here: another core that wants it VMCLEARed or the VCPU
+     * gone waits for this core's answer, which comes only from the lock
+     * wait below. So everything of `v` is read and written now. */
     fpu_save(v->guest_fpu);
     fpu_restore(t->fpu);
-    if (failed != 0) {
-        struct atoll_error_detail e =
-            vmx_failed(failed == VMX_FAIL_INVALID ? VMX_FAIL_INVALID : VMX_FAIL_VALID);
-        vmenter_error(f, e.code, e.value0, e.value1);
+    uint64_t w[ATOLL_VMEXIT_WORDS];
+    struct atoll_error_detail launch_error = cap_ok();
+    if (failed != 0)
+        launch_error = vmx_failed(failed == VMX_FAIL_INVALID ? VMX_FAIL_INVALID : VMX_FAIL_VALID);
+    if (failed == 0) {
+        restore_gdt_limit();
+        read_exit(v, w);
+        /* An entry that failed while loading the guest leaves the launch
+         * state as it was (SDM Vol. 3C 26.8). */
+        if (!(w[ATOLL_VMEXIT_REASON] & VMX_EXIT_REASON_ENTRY_FAIL))
+            v->launched = true;
+    }
+    vmx_guest_running(false);
+    kernel_lock();
+    /* While the lock was free the thread may have been stopped (its TCB
+     * even freed: it is no longer current here), or its VCPU unbound or
+     * deleted, or its IPC buffer unmapped. */
+    struct tcb *self = thread_current();
+    if (self != t || t->state != THREAD_RUNNABLE)
+        thread_return(self);
+    if (t->vcpu_changes != vcpu_changes) {
+        vmenter_error(f, ATOLL_ERR_ILLEGAL_OPERATION, ATOLL_VMENTER_NO_VCPU, 0);
         return;
     }
-    restore_gdt_limit();
-    uint64_t w[ATOLL_VMEXIT_WORDS];
-    read_exit(v, w);
-    /* An entry that failed while loading the guest leaves the launch
-     * state as it was (SDM Vol. 3C 26.8). */
-    if (!(w[ATOLL_VMEXIT_REASON] & VMX_EXIT_REASON_ENTRY_FAIL))
-        v->launched = true;
+    buf = ipc_buffer_of(t);
+    if (!buf) {
+        vmenter_error(f, ATOLL_ERR_ILLEGAL_OPERATION, ATOLL_VMENTER_NO_IPC_BUFFER, 0);
+        return;
+    }
+    if (failed != 0) {
+        vmenter_error(f, launch_error.code, launch_error.value0, launch_error.value1);
+        return;
+    }
 
     bool handled = host_exit(w[ATOLL_VMEXIT_REASON], w[ATOLL_VMEXIT_INTERRUPTION_INFO]);
     if (handled)
@@ -658,6 +696,7 @@ void vcpu_io_ports_revoked(uint32_t first, uint32_t last)
     for (struct vcpu *v = all_vcpus; v; v = v->next)
         vmx_io_bitmap_set(phys_to_virt(vcpu_page(v, VCPU_PAGE_IO_BITMAP_A)),
                           phys_to_virt(vcpu_page(v, VCPU_PAGE_IO_BITMAP_B)), first, last, false);
+    vmx_kick_guests();
 }
 
 void vcpu_guest_space_gone(uint64_t root)
@@ -707,4 +746,13 @@ void vcpu_init(void)
 {
     cap_hooks.initialise[CAP_VCPU] = vcpu_initialise;
     cap_hooks.finalise[CAP_VCPU] = vcpu_finalise;
+}
+
+void vcpu_signal_arrived(struct tcb *t)
+{
+    /* GCC's __atomic builtin, as kernel/sched.c reads it: current_on is
+     * a plain field that a detaching core clears without the lock. */
+    uint32_t on = __atomic_load_n(&t->current_on, __ATOMIC_ACQUIRE);
+    if (t->vcpu && on != 0)
+        vmx_kick_core(on - 1);
 }

@@ -88,4 +88,9 @@ void vcpu_guest_space_gone(uint64_t root);
 /* Installs the VCPU initialise and finalise hooks. */
 void vcpu_init(void);
 
+/* A signal that aborts `t`'s VMEnter arrived (kernel/ipc.c): if its guest
+ * runs on another core, that core is kicked out of it at once, so the
+ * VMM hears of the signal now, not at the next tick. */
+void vcpu_signal_arrived(struct tcb *t);
+
 #endif

@@ -24,6 +24,8 @@ static uint64_t flush_generation = 1;
 static uint64_t flushed_generation[MAX_CPUS];
 /* Per core: the VMCS it is asked to VMCLEAR, 0 when none. */
 static _Atomic uint64_t clear_request[MAX_CPUS];
+/* Per core: it runs a guest, without the kernel lock (vcpu_vmenter). */
+static _Atomic bool in_guest[MAX_CPUS];
 static void clear_ipi(struct trap_frame *f);
 
 /* Re-send the IPI this often to a core that has not answered, and give up
@@ -247,6 +249,44 @@ void vmx_invalidate_guest_translations(void)
         return;
     flush_generation++;
     flush_this_core();
+    vmx_kick_guests();
+}
+
+void vmx_guest_running(bool running)
+{
+    atomic_store(&in_guest[this_cpu()->index], running);
+}
+
+void vmx_kick_core(uint32_t core)
+{
+    if (core < MAX_CPUS && core != this_cpu()->index && atomic_load(&in_guest[core]))
+        lapic_send_ipi(percpu_area[core].apic_id, ICR_FIXED | VEC_IPI_VMCLEAR);
+}
+
+void vmx_kick_guests(void)
+{
+    uint32_t self = this_cpu()->index;
+    uint64_t hz = timer_tsc_hz() ? timer_tsc_hz() : CLEAR_FALLBACK_TSC_HZ;
+    for (uint32_t core = 0; core < MAX_CPUS; core++) {
+        if (core == self || !atomic_load(&in_guest[core]))
+            continue;
+        /* Any vector makes the guest exit (external-interrupt exiting is
+         * always on); the VMCLEAR one finds no request and does nothing. */
+        uint64_t start = rdtsc(), last_send = 0;
+        while (atomic_load(&in_guest[core])) {
+            uint64_t now = rdtsc();
+            if (!last_send || now - last_send > hz / CLEAR_RESEND_PER_SECOND) {
+                lapic_send_ipi(percpu_area[core].apic_id, ICR_FIXED | VEC_IPI_VMCLEAR);
+                last_send = now;
+            }
+            if (now - start > hz * CLEAR_TIMEOUT_S) {
+                kprintf_emergency("vtx: cpu %u did not leave its guest in %u s\n", core,
+                                  CLEAR_TIMEOUT_S);
+                system_stop(1);
+            }
+            cpu_pause();
+        }
+    }
 }
 
 void vmx_clear_poll(void)

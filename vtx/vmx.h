@@ -34,14 +34,26 @@ struct vmx_controls {
 };
 const struct vmx_controls *vmx_controls(void);
 
-/* EPT and VPID translations. The guest runs only inside VMEnter, under
- * the kernel lock, so no guest runs while an invocation changes a
- * GuestSpace. vmx_invalidate_guest_translations() flushes this core
- * (INVEPT and INVVPID, all contexts) before it returns and marks every
- * other core stale; vmx_flush_if_stale() runs before every VM entry and
- * flushes a stale core first. */
+/* EPT and VPID translations. A guest runs inside VMEnter without the
+ * kernel lock, so guests on other cores may run while an invocation
+ * changes a GuestSpace or a VCPU's bitmaps. vmx_invalidate_guest_translations()
+ * flushes this core (INVEPT and INVVPID, all contexts), marks every other
+ * core stale and then brings every core that runs a guest out of it
+ * (vmx_kick_guests); vmx_flush_if_stale() runs before every VM entry, after
+ * the core has said it runs a guest (vmx_guest_running), and flushes a
+ * stale core first. Both sides act under the kernel lock, so a change is
+ * either seen by the flush before an entry or waits for the exit. */
 void vmx_invalidate_guest_translations(void);
 void vmx_flush_if_stale(void);
+/* This core enters (true, under the kernel lock, before letting go of it)
+ * or has left (false, before taking the lock again) guest mode. */
+void vmx_guest_running(bool running);
+/* Under the kernel lock: sends every other core that runs a guest an IPI
+ * (its guest exits on it) and waits until each has left guest mode. */
+void vmx_kick_guests(void);
+/* Sends `core` an IPI if it runs a guest (its guest exits on it); does
+ * not wait. */
+void vmx_kick_core(uint32_t core);
 
 /* A VMCS stays active on the core that last ran it (vcpu.c). Before it
  * is used on another core or its memory is freed, that core must VMCLEAR
