@@ -128,6 +128,16 @@ static uint64_t device_region_frames(struct pd_env *env, const struct atoll_boot
     return first;
 }
 
+/* A copy of frame capability `frame` in a fresh slot of env's (each
+ * mapping, CPU or IO, is described by its own copy); false if none. */
+static bool copy_frame(struct pd_env *env, uint64_t frame, uint64_t *copy)
+{
+    return pd_env_slot(env, copy) &&
+           atoll_cnode_copy_op(ATOLL_CNODE_COPY, env->cnode, *copy, DEPTH, env->cnode, frame, DEPTH,
+                               ATOLL_RIGHTS_ALL, 0)
+                   .code == ATOLL_OK;
+}
+
 /* An [[iomap]]: a copy of each frame's capability mapped into the
  * IOSpace at the IOVA, for the device to read and/or write. */
 static bool build_iomap(struct pd_env *env, const struct spec *spec, const struct system *sys,
@@ -141,10 +151,7 @@ static bool build_iomap(struct pd_env *env, const struct spec *spec, const struc
         uint64_t copy;
         uint64_t frame = first + (m->offset + off) / PAGE_SIZE;
         struct atoll_error_detail e = {.code = ATOLL_ERR_NOT_ENOUGH_MEMORY};
-        if (pd_env_slot(env, &copy) &&
-            atoll_cnode_copy_op(ATOLL_CNODE_COPY, env->cnode, copy, DEPTH, env->cnode, frame, DEPTH,
-                                ATOLL_RIGHTS_ALL, 0)
-                    .code == ATOLL_OK)
+        if (copy_frame(env, frame, &copy))
             e = atoll_iospace_map(sys->iospace_slot[m->domain], copy, m->vaddr + off, rights);
         if (e.code != ATOLL_OK) {
             printf("init: system: iospace %s: mapping at iova 0x%lx failed (error %lu)\n",
@@ -210,10 +217,7 @@ static bool build_memory(struct pd_env *env, const struct atoll_bootinfo *bi,
         for (uint64_t off = 0; off < m.size; off += PAGE_SIZE) {
             uint64_t copy, detail;
             uint64_t frame = first_frame[m.region] + (m.offset + off) / PAGE_SIZE;
-            if (!pd_env_slot(env, &copy) ||
-                atoll_cnode_copy_op(ATOLL_CNODE_COPY, env->cnode, copy, DEPTH, env->cnode, frame,
-                                    DEPTH, ATOLL_RIGHTS_ALL, 0)
-                        .code != ATOLL_OK ||
+            if (!copy_frame(env, frame, &copy) ||
                 !pd_map_frame(env, d, copy, m.vaddr + off, rights, attributes, &detail)) {
                 printf("init: system: domain %s: mapping at 0x%lx failed\n", d->name,
                        m.vaddr + off);
@@ -319,14 +323,13 @@ static bool build_irqs(struct pd_env *env, const struct spec *spec, struct syste
 }
 
 /* Moves IOSpace `space` (init's slot) into domain `d`'s next IOSpace slot. */
-static bool give_iospace(const struct spec *spec, struct system *sys, uint32_t d, uint64_t space)
+static bool give_iospace(struct system *sys, uint32_t d, uint64_t space)
 {
     struct pd *pd = &sys->domains[d];
     if (sys->iospaces_given[d] >= PD_IOSPACES) {
         printf("init: system: domain %s: more than %u IOSpaces\n", pd->name, PD_IOSPACES);
         return false;
     }
-    (void)spec;
     uint64_t dest = PD_SLOT_IOSPACE(sys->iospaces_given[d]++);
     return atoll_cnode_copy_op(ATOLL_CNODE_MOVE, pd->cnode, dest, DEPTH, ATOLL_SLOT_ROOT_CNODE,
                                space, DEPTH, ATOLL_RIGHTS_ALL, 0)
@@ -476,7 +479,7 @@ static bool build_devices(struct pd_env *env, const struct atoll_bootinfo *bi,
             if (e.code != ATOLL_OK) {
                 if (!unconfined(name, pci, bind_refusal(&e), unsafe))
                     return false;
-            } else if (own && !give_iospace(spec, sys, dv.domain, space)) {
+            } else if (own && !give_iospace(sys, dv.domain, space)) {
                 return false;
             }
         }
@@ -493,7 +496,7 @@ static bool give_named_iospaces(const struct spec *spec, struct system *sys)
     for (uint32_t i = 0; i < spec_count(spec, ATOLL_SPEC_IOSPACES); i++) {
         struct atoll_spec_iospace s;
         spec_iospace(spec, i, &s);
-        if (s.domain != ATOLL_SPEC_NONE && !give_iospace(spec, sys, s.domain, sys->iospace_slot[i]))
+        if (s.domain != ATOLL_SPEC_NONE && !give_iospace(sys, s.domain, sys->iospace_slot[i]))
             return false;
     }
     return true;
